@@ -1,0 +1,6 @@
+import { CallbackTaskEvent } from '../schemas/tasks.js';
+import { awaitApproval } from '../use-cases/workflow-steps.js';
+import { grantlineDeps } from '../../shared/deps.js';
+import { taskHandler } from '../../shared/middleware/task.js';
+
+export const handler = taskHandler(CallbackTaskEvent, (e) => awaitApproval(grantlineDeps(), e.requestId, e.taskToken));

@@ -1,0 +1,6 @@
+import { RequestTaskEvent } from '../schemas/tasks.js';
+import { notifyApprovers } from '../use-cases/workflow-steps.js';
+import { grantlineDeps } from '../../shared/deps.js';
+import { taskHandler } from '../../shared/middleware/task.js';
+
+export const handler = taskHandler(RequestTaskEvent, (e) => notifyApprovers(grantlineDeps(), e.requestId));

@@ -1,0 +1,3 @@
+// Packages that ship no TypeScript types.
+declare module 'dynalite';
+declare module 'asl-validator';
