@@ -1,0 +1,250 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { MemoryNotifier } from '../functions/access/adapters/sns.js';
+import { secondsUntil } from '../functions/access/domain/lifecycle.js';
+import type { AccessRequest, Status } from '../functions/access/domain/types.js';
+import { revokeAccess, expireApproval } from '../functions/access/use-cases/workflow-steps.js';
+import { loadCatalogFile } from '../functions/catalog/loader.js';
+import { setCatalog } from '../functions/shared/catalog.js';
+import { awsClients } from '../functions/shared/clients.js';
+import { grantlineDeps, overrideDeps } from '../functions/shared/deps.js';
+import { ACCESS_REQUEST_ASL, ACCESS_REQUEST_TASKS } from '../statemachines/access-request.js';
+import { ScaledClock } from './clock.js';
+import { ensureTables, startDynalite, tableDefinitions, type LocalDynamo } from './dynamo.js';
+import { startHttpServer, type LocalHttpServer, type LocalRoute } from './http-server.js';
+import { SimulatedIamAccount, attachSimulatedIam } from './iam/index.js';
+import { LocalStepFunctions, attachLocalStepFunctions } from './sfn/index.js';
+import { localRoutes } from './local-routes.js';
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
+export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:grantline-access-request`;
+
+export interface LocalOptions {
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly catalogFile?: string;
+  readonly dataDir?: string;
+  readonly timeScale?: number;
+  readonly iamSeedFile?: string;
+  /** Options for the simulated IAM account (tests and benchmarks throttle it). */
+  readonly iam?: { readonly throttle?: { readonly tps: number }; readonly latencyMs?: number };
+}
+
+export interface LocalGrantline {
+  readonly url: string;
+  readonly port: number;
+  readonly clock: ScaledClock;
+  readonly iam: SimulatedIamAccount;
+  readonly stepFunctions: LocalStepFunctions;
+  readonly notifications: MemoryNotifier;
+  readonly alerts: MemoryNotifier;
+  readonly catalogVersion: string;
+  readonly resumed: { revoked: string[]; expired: string[]; rearmed: string[] };
+  stop(): Promise<void>;
+}
+
+const SeedFile = z
+  .object({
+    groups: z.record(z.string(), z.object({ attachedPolicies: z.array(z.string()).default([]) }).strict()).default({}),
+    users: z.record(z.string(), z.object({ attachedPolicies: z.array(z.string()).default([]), groups: z.array(z.string()).default([]) }).strict()).default({}),
+    roles: z.record(z.string(), z.object({ attachedPolicies: z.array(z.string()).default([]) }).strict()).default({}),
+  })
+  .strict();
+
+const lambdaContext = (functionName: string): Context =>
+  ({
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  }) as Context;
+
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+async function importHandler(entry: string): Promise<LambdaHandler> {
+  const mod = (await import(pathToFileURL(join(PROJECT_ROOT, entry)).href)) as { handler: LambdaHandler };
+  return mod.handler;
+}
+
+/** Users and roles named in the catalog exist; the seed file adds groups and standing policies. */
+function seedAccount(account: SimulatedIamAccount, catalogMembers: string[], seedFile: string): void {
+  for (const arn of catalogMembers) {
+    const m = /^arn:aws:iam::\d{12}:(user|role)\/(?:.*\/)?([\w+=,.@-]+)$/.exec(arn);
+    if (!m) continue;
+    if (m[1] === 'user') account.ensureUser(m[2]!);
+    else account.ensureRole(m[2]!);
+  }
+  if (!existsSync(seedFile)) return;
+  const seed = SeedFile.parse(parseYaml(readFileSync(seedFile, 'utf8')) ?? {});
+  for (const [name, group] of Object.entries(seed.groups)) {
+    account.ensureGroup(name);
+    for (const arn of group.attachedPolicies) account.attachPolicy('group', name, arn);
+  }
+  for (const [name, user] of Object.entries(seed.users)) {
+    account.ensureUser(name);
+    for (const arn of user.attachedPolicies) account.attachPolicy('user', name, arn);
+    for (const g of user.groups) account.addUserToGroup(name, g);
+  }
+  for (const [name, role] of Object.entries(seed.roles)) {
+    account.ensureRole(name);
+    for (const arn of role.attachedPolicies) account.attachPolicy('role', name, arn);
+  }
+}
+
+/**
+ * Starts Grantline on this machine: dynalite, the simulated IAM account, the local Step Functions
+ * runtime executing statemachines/access-request.asl.json, and the HTTP API on 127.0.0.1.
+ */
+export async function startGrantline(options: LocalOptions = {}): Promise<LocalGrantline> {
+  const timeScale = options.timeScale ?? 1;
+  const catalogFile = resolve(options.catalogFile ?? join(PROJECT_ROOT, 'catalog/example.yaml'));
+  const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+  const clock = ScaledClock.start(timeScale, dataDir);
+  const loaded = loadCatalogFile(catalogFile);
+
+  const dynamo: LocalDynamo = await startDynalite(dataDir ? join(dataDir, 'dynamodb') : undefined);
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: process.env['AWS_ACCESS_KEY_ID'] ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env['AWS_SECRET_ACCESS_KEY'] ?? 'local',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    AUDIT_TABLE_NAME: 'grantline-audit',
+    REQUESTS_TABLE_NAME: 'grantline-requests',
+    STATE_MACHINE_ARN,
+    GRANTLINE_CATALOG_FILE: catalogFile,
+    POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
+  });
+
+  const clients = awsClients();
+  await ensureTables(clients.ddb, tableDefinitions('grantline-audit', 'grantline-requests'));
+
+  const iamFile = dataDir ? join(dataDir, 'iam.json') : undefined;
+  const account = iamFile && existsSync(iamFile)
+    ? SimulatedIamAccount.fromJSON(JSON.parse(readFileSync(iamFile, 'utf8')), { clock: () => clock.now(), ...options.iam })
+    : new SimulatedIamAccount({ accountId: LOCAL_ACCOUNT, clock: () => clock.now(), ...options.iam });
+  if (!iamFile || !existsSync(iamFile)) {
+    const members = Object.values(loaded.catalog.groups).flat();
+    seedAccount(account, members, options.iamSeedFile ?? join(PROJECT_ROOT, 'local/iam-seed.yaml'));
+  }
+  if (iamFile) account.persistTo(iamFile);
+  attachSimulatedIam(clients.iam, account);
+
+  const notifications = new MemoryNotifier();
+  const alerts = new MemoryNotifier();
+  setCatalog({ catalog: loaded.catalog, version: loaded.version });
+  overrideDeps(undefined);
+  overrideDeps({ clock: () => clock.now(), notifier: notifications, alerts });
+
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const task of ACCESS_REQUEST_TASKS) {
+    const handler = await importHandler(task.entry);
+    handlers[task.state] = (input) => handler(input, lambdaContext(task.state));
+  }
+  const asl = readFileSync(join(PROJECT_ROOT, 'statemachines', ACCESS_REQUEST_ASL), 'utf8').replace(
+    /\$\{(\w+)\}/g,
+    (_, key: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:grantline-${key.replace(/FunctionArn$/, '')}`,
+  );
+  const stepFunctions = new LocalStepFunctions({
+    definitions: { [STATE_MACHINE_ARN]: { definition: asl, handlers } },
+    timeScale,
+    now: () => clock.now(),
+  });
+  attachLocalStepFunctions(clients.sfn, stepFunctions);
+
+  const resumed = await resume(stepFunctions, clock);
+
+  const apiHandler = await importHandler('functions/access/handlers/api.ts');
+  const { accessRoutes } = (await import('../functions/access/handlers/api.js')) as { accessRoutes: Record<string, unknown> };
+  const apiRoutes: LocalRoute[] = Object.keys(accessRoutes).map((key) => {
+    const [method, resource] = key.split(' ') as [string, string];
+    return { method, resource, handler: (event: APIGatewayProxyEvent) => apiHandler(event, lambdaContext('grantline-api')) as Promise<APIGatewayProxyResult> };
+  });
+  const http: LocalHttpServer = await startHttpServer([...apiRoutes, ...localRoutes({ account, clock })], options.port ?? 8787);
+
+  let stopped = false;
+  return {
+    url: http.url,
+    port: http.port,
+    clock,
+    iam: account,
+    stepFunctions,
+    notifications,
+    alerts,
+    catalogVersion: loaded.version,
+    resumed,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await http.close();
+      await stepFunctions.shutdown();
+      account.flush?.();
+      await dynamo.close();
+    },
+  };
+}
+
+async function allWithStatus(status: Status): Promise<AccessRequest[]> {
+  const deps = grantlineDeps();
+  const items: AccessRequest[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await deps.requests.query({ by: 'status', status }, { limit: 100, nextToken });
+    items.push(...page.items);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return items;
+}
+
+/**
+ * Executions live in memory, so a restart picks the requests up from the projection: what
+ * expired while Grantline was down is revoked or expired now, the rest gets a fresh execution of
+ * the same state machine (its Grant step is idempotent and reports the time left).
+ */
+async function resume(stepFunctions: LocalStepFunctions, clock: ScaledClock): Promise<LocalGrantline['resumed']> {
+  const deps = grantlineDeps();
+  const out = { revoked: [] as string[], expired: [] as string[], rearmed: [] as string[] };
+  const now = clock.now();
+  const restart = async (r: AccessRequest, autoApproved: boolean, remainingSeconds: number) => {
+    await stepFunctions.startExecution({
+      stateMachineArn: STATE_MACHINE_ARN,
+      name: `${r.id}-resume-${now.getTime()}`,
+      input: JSON.stringify({ requestId: r.id, autoApproved, Payload: { requestId: r.id, remainingSeconds: Math.max(1, remainingSeconds) } }),
+    });
+    out.rearmed.push(r.id);
+  };
+  for (const r of [...(await allWithStatus('ACTIVE')), ...(await allWithStatus('REVOKE_FAILED'))]) {
+    if (r.status === 'REVOKE_FAILED' || secondsUntil(r.expiresAt, now) === 0) {
+      await revokeAccess(deps, r.id);
+      out.revoked.push(r.id);
+    } else {
+      await restart(r, true, 0);
+    }
+  }
+  for (const r of await allWithStatus('APPROVED')) await restart(r, true, 0);
+  for (const r of await allWithStatus('PENDING_APPROVAL')) {
+    const left = secondsUntil(r.approvalDeadline, now);
+    if (left === 0) {
+      await expireApproval(deps, r.id);
+      out.expired.push(r.id);
+    } else {
+      await restart(r, false, left);
+    }
+  }
+  return out;
+}
