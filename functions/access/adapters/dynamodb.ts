@@ -147,7 +147,7 @@ export class DynamoRequestStore implements RequestStore {
       ...(out.Item['approvalToken'] ? { approval: out.Item['approvalToken'] as string } : {}),
       ...(out.Item['expiryToken'] ? { expiry: out.Item['expiryToken'] as string } : {}),
     };
-    return out.Item['doc'] ? { request: out.Item['doc'] as AccessRequest, tokens } : undefined;
+    return { request: out.Item['doc'] as AccessRequest | undefined, tokens };
   }
 
   async setTaskToken(id: string, kind: TaskTokenKind, token: string): Promise<void> {
@@ -185,8 +185,14 @@ export class DynamoRequestStore implements RequestStore {
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: { ':v': query.status },
               };
-    const out = await this.ddb.send(new QueryCommand(input));
+    const out = await this.ddb.send(new QueryCommand(input)).catch((err: unknown) => {
+      // A well-formed token that is not a key of this index: still the caller's mistake.
+      if (page.nextToken !== undefined && (err as Error)?.name === 'ValidationException') {
+        throw new ValidationError('nextToken is not a token this API returned for this query', 'nextToken');
+      }
+      throw err;
+    });
     const nextToken = encodePageToken(out.LastEvaluatedKey);
-    return { items: (out.Items ?? []).map((i) => i['doc'] as AccessRequest), ...(nextToken ? { nextToken } : {}) };
+    return { items: (out.Items ?? []).filter((i) => i['doc']).map((i) => i['doc'] as AccessRequest), ...(nextToken ? { nextToken } : {}) };
   }
 }

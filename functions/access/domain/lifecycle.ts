@@ -2,7 +2,7 @@ import type { Catalog } from '../../catalog/schema.js';
 import { evaluateAutoApproval } from './auto-approval.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { ConflictError, ForbiddenError, ValidationError } from './errors.js';
-import { findEntitlement, isAdmin, isApprover, isEligible, samePerson } from './roles.js';
+import { findEntitlement, hasApproved, isAdmin, isApprover, isEligible, samePerson } from './roles.js';
 import {
   type AccessRequest,
   type AuditDraft,
@@ -147,7 +147,7 @@ export function approve(state: AccessRequest, comment: string | undefined, ctx: 
   const entitlement = entitlementOf(state, catalog);
   if (!isApprover(catalog, entitlement, caller)) throw new ForbiddenError(`You are not an approver of ${state.entitlement}`);
   requirePending(state, 'approve');
-  if (state.approvals.some((a) => a.by === caller.arn || a.by === caller.principalArn)) {
+  if (hasApproved(catalog, entitlement, state.approvals, caller)) {
     throw new ConflictError('You have already approved this request; another approver must agree');
   }
   if (state.approvalDeadline && now.getTime() >= Date.parse(state.approvalDeadline)) {

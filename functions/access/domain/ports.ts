@@ -17,7 +17,8 @@ export interface AuditLog {
 export type TaskTokenKind = 'approval' | 'expiry';
 
 export interface StoredRequest {
-  readonly request: AccessRequest;
+  /** Absent when only a task token was stored (the projection write had not landed yet). */
+  readonly request: AccessRequest | undefined;
   readonly tokens: Partial<Record<TaskTokenKind, string>>;
 }
 

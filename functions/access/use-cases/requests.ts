@@ -3,7 +3,7 @@ import { formatDuration, parseDuration } from '../domain/duration.js';
 import { NotFoundError } from '../domain/errors.js';
 import { approve, cancel, createRequest, deny, requestRevoke, secondsUntil, type CreateInput } from '../domain/lifecycle.js';
 import type { AccessDeps, Page, PageRequest } from '../domain/ports.js';
-import { findEntitlement, inAnyGroup, isAdmin, isApprover, isEligible, samePerson } from '../domain/roles.js';
+import { findEntitlement, hasApproved, inAnyGroup, isAdmin, isApprover, isEligible, samePerson } from '../domain/roles.js';
 import { evaluateAutoApproval } from '../domain/auto-approval.js';
 import type { AccessRequest, AuditRecord, Caller, Status } from '../domain/types.js';
 import { commit, project, sealDraft } from './commit.js';
@@ -129,7 +129,7 @@ export async function listRequests(deps: AccessDeps, caller: Caller, filter: Lis
     const approver = entitlement !== undefined && isApprover(catalog, entitlement, caller);
     const mine = samePerson(caller, r.requester, r.principal);
     if ('pendingMyApproval' in filter) {
-      return approver && !mine && !r.approvals.some((a) => a.by === caller.arn);
+      return approver && !mine && !hasApproved(catalog, entitlement!, r.approvals, caller);
     }
     return admin || approver || mine;
   });

@@ -11,7 +11,7 @@ import {
 } from '../domain/lifecycle.js';
 import type { AccessDeps, GrantDeps } from '../domain/ports.js';
 import { approverPool, findEntitlement } from '../domain/roles.js';
-import { type AccessRequest, HOLDING_STATUSES } from '../domain/types.js';
+import type { AccessRequest } from '../domain/types.js';
 import { commit } from './commit.js';
 
 async function current(deps: Pick<AccessDeps, 'audit'>, requestId: string): Promise<AccessRequest> {
@@ -110,8 +110,9 @@ export async function grantAccess(deps: GrantDeps, requestId: string): Promise<G
       : null,
   );
   if (after.status !== 'ACTIVE') {
-    // Closed by someone else while IAM was being changed: take the access away again at once.
-    return { requestId, outcome: 'ACTIVE', status: after.status, remainingSeconds: 0 };
+    // Closed by someone else while IAM was being changed: nothing will revoke it later, so undo it now.
+    await removeAccess(deps, { ...state, expiresAt: expiresAt.toISOString() });
+    return { requestId, outcome: 'SKIPPED', status: after.status, remainingSeconds: 0 };
   }
   return { requestId, outcome: 'ACTIVE', status: after.status, remainingSeconds: secondsUntil(after.expiresAt, deps.clock()) };
 }
@@ -128,12 +129,23 @@ export function describeChange(change: ReturnType<typeof planGrant>): Record<str
   }
 }
 
+/**
+ * Other ACTIVE grants of the same principal. An APPROVED request holds nothing yet: counting it would
+ * keep an attachment that nobody removes if that request is then revoked before its grant runs.
+ */
 async function otherHolders(deps: AccessDeps, state: AccessRequest): Promise<AccessRequest[]> {
   const holders: AccessRequest[] = [];
   let nextToken: string | undefined;
   do {
     const page = await deps.requests.query({ by: 'principal', principal: state.principal }, { limit: 100, nextToken });
-    holders.push(...page.items.filter((r) => r.id !== state.id && HOLDING_STATUSES.has(r.status)));
+    const now = deps.clock().getTime();
+    holders.push(
+      ...page.items.filter(
+        (r) =>
+          r.id !== state.id &&
+          (r.status === 'ACTIVE' || (r.status === 'REVOKE_FAILED' && !r.revocation && r.expiresAt !== null && Date.parse(r.expiresAt) > now)),
+      ),
+    );
     nextToken = page.nextToken;
   } while (nextToken);
   return holders;

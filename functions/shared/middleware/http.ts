@@ -48,7 +48,8 @@ export function jsonBody(event: APIGatewayProxyEvent): unknown {
 
 /** zod at the edge: the first problem becomes a 400 naming its field. */
 export function parseWith<T>(schema: ZodType<T>, value: unknown, where: 'body' | 'query' | 'path'): T {
-  const result = schema.safeParse(value ?? {});
+  // zod 4 leaves `input` off issues unless asked; validationFromZod needs it to tell missing from wrong.
+  const result = schema.safeParse(value ?? {}, { reportInput: true });
   if (result.success) return result.data;
   throw validationFromZod(result.error, where);
 }

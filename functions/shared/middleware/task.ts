@@ -8,7 +8,7 @@ import { validationFromZod } from './http.js';
  */
 export function taskHandler<E, R>(schema: ZodType<E>, run: (event: E) => Promise<R>) {
   return middy<unknown, R>().handler(async (raw: unknown) => {
-    const parsed = schema.safeParse(raw);
+    const parsed = schema.safeParse(raw, { reportInput: true });
     if (!parsed.success) throw validationFromZod(parsed.error, 'payload');
     return run(parsed.data);
   });
