@@ -10,7 +10,7 @@ import type { AccessRequest, Status } from '../functions/access/domain/types.js'
 import { revokeAccess, expireApproval } from '../functions/access/use-cases/workflow-steps.js';
 import { loadCatalogFile } from '../functions/catalog/loader.js';
 import { setCatalog } from '../functions/shared/catalog.js';
-import { awsClients } from '../functions/shared/clients.js';
+import { awsClients, resetAwsClients } from '../functions/shared/clients.js';
 import { grantlineDeps, overrideDeps } from '../functions/shared/deps.js';
 import { ACCESS_REQUEST_ASL, ACCESS_REQUEST_TASKS } from '../statemachines/access-request.js';
 import { ScaledClock } from './clock.js';
@@ -131,6 +131,8 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
   });
 
+  resetAwsClients();
+  overrideDeps(undefined);
   const clients = awsClients();
   await ensureTables(clients.ddb, tableDefinitions('grantline-audit', 'grantline-requests'));
 
@@ -193,8 +195,10 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
       stopped = true;
       await http.close();
       await stepFunctions.shutdown();
-      account.flush?.();
+      account.flush();
       await dynamo.close();
+      overrideDeps(undefined);
+      resetAwsClients();
     },
   };
 }

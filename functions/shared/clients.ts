@@ -23,3 +23,9 @@ export function awsClients() {
   }
   return clients;
 }
+
+/** Local mode restarts in one process (tests): forget the clients so the next start builds fresh ones. */
+export function resetAwsClients(): void {
+  if (clients) for (const c of Object.values(clients)) c.destroy();
+  clients = undefined;
+}
