@@ -75,6 +75,14 @@ const lambdaContext = (functionName: string): Context =>
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
+/** Handler invocations still running: stop() waits for them before closing DynamoDB under them. */
+const inflight = new Set<Promise<unknown>>();
+function track<T>(promise: Promise<T>): Promise<T> {
+  inflight.add(promise);
+  void promise.catch(() => undefined).finally(() => inflight.delete(promise));
+  return promise;
+}
+
 async function importHandler(entry: string): Promise<LambdaHandler> {
   const mod = (await import(pathToFileURL(join(PROJECT_ROOT, entry)).href)) as { handler: LambdaHandler };
   return mod.handler;
@@ -156,7 +164,7 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const task of ACCESS_REQUEST_TASKS) {
     const handler = await importHandler(task.entry);
-    handlers[task.state] = (input) => handler(input, lambdaContext(task.state));
+    handlers[task.state] = (input) => track(handler(input, lambdaContext(task.state)));
   }
   const asl = readFileSync(join(PROJECT_ROOT, 'statemachines', ACCESS_REQUEST_ASL), 'utf8').replace(
     /\$\{(\w+)\}/g,
@@ -175,7 +183,7 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
   const { accessRoutes } = (await import('../functions/access/handlers/api.js')) as { accessRoutes: Record<string, unknown> };
   const apiRoutes: LocalRoute[] = Object.keys(accessRoutes).map((key) => {
     const [method, resource] = key.split(' ') as [string, string];
-    return { method, resource, handler: (event: APIGatewayProxyEvent) => apiHandler(event, lambdaContext('grantline-api')) as Promise<APIGatewayProxyResult> };
+    return { method, resource, handler: (event: APIGatewayProxyEvent) => track(apiHandler(event, lambdaContext('grantline-api')) as Promise<APIGatewayProxyResult>) };
   });
   const http: LocalHttpServer = await startHttpServer([...apiRoutes, ...localRoutes({ account, clock })], options.port ?? 8787);
 
@@ -195,6 +203,7 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
       stopped = true;
       await http.close();
       await stepFunctions.shutdown();
+      while (inflight.size > 0) await Promise.allSettled([...inflight]);
       account.flush();
       await dynamo.close();
       overrideDeps(undefined);
