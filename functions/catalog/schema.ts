@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { MAX_DURATION_SECONDS, parseDuration } from '../access/domain/duration.js';
 
-const Arn = z
+/** A catalog member: an IAM user or role, or one assumed-role session (Identity Center users share a role). */
+export const PrincipalArn = z
   .string()
   .regex(
     /^arn:aws[a-z-]*:(iam::\d{12}:(user|role)\/[\w+=,.@\/-]+|sts::\d{12}:assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/,
@@ -30,7 +31,7 @@ const TimeZone = z.string().refine(
   { message: 'must be an IANA time zone like Europe/Berlin' },
 );
 
-const StringOrList = z.union([z.string(), z.array(z.string()).nonempty()]);
+const StringOrList = z.union([z.string(), z.array(z.string()).nonempty()], { error: 'must be a string or a non-empty list of strings' });
 
 export const PolicyStatement = z
   .object({
@@ -112,10 +113,10 @@ export type Entitlement = z.infer<typeof Entitlement>;
 
 export const Catalog = z
   .object({
-    version: z.literal(1),
+    version: z.literal(1, { error: 'must be 1 (the catalog format version)' }),
     account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
     admins: z.array(Name).default([]),
-    groups: z.record(Name, z.array(Arn)),
+    groups: z.record(Name, z.array(PrincipalArn)),
     entitlements: z.array(Entitlement).nonempty(),
   })
   .strict();

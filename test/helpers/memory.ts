@@ -1,5 +1,7 @@
 import { ConcurrentWriteError, ValidationError } from '../../functions/access/domain/errors.js';
-import type { IamChange } from '../../functions/access/domain/grant-plan.js';
+import { type IamChange, iamObjectKey } from '../../functions/access/domain/grant-plan.js';
+
+export { iamObjectKey };
 import type {
   AuditLog,
   GrantDeps,
@@ -123,6 +125,9 @@ export class MemoryRequestStore implements RequestStore {
       case 'principal':
         matches = all.filter((r) => r.principal === query.principal).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
         break;
+      case 'createdSince':
+        matches = all.filter((r) => r.createdAt >= query.since).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+        break;
       case 'status': {
         const { expiresBefore } = query;
         matches = all.filter((r) => r.status === query.status);
@@ -188,18 +193,6 @@ export class FakeWorkflow implements Workflow {
 
 type IamOperation = 'apply' | 'remove' | 'isPresent';
 
-/** The key of the IAM object a change creates, e.g. "user/alice|policy|arn:aws:iam::aws:policy/ReadOnlyAccess". */
-export function iamObjectKey(change: IamChange): string {
-  const who = `${change.principal.type}/${change.principal.name}`;
-  switch (change.kind) {
-    case 'managed-policy':
-      return `${who}|policy|${change.policyArn}`;
-    case 'inline-policy':
-      return `${who}|inline|${change.policyName}`;
-    case 'group':
-      return `${who}|group|${change.groupName}`;
-  }
-}
 
 /** IAM as a set of (principal, object) keys; idempotent both ways, like the real gateway. */
 export class MemoryIam implements IamGateway {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentWriteError, ValidationError } from '../domain/errors.js';
 import type { AuditLog, Page, PageRequest, RequestQuery, RequestStore, StoredRequest, TaskTokenKind } from '../domain/ports.js';
 import type { AccessRequest, AuditRecord } from '../domain/types.js';
@@ -163,6 +163,7 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async query(query: RequestQuery, page: PageRequest): Promise<Page<AccessRequest>> {
+    if (query.by === 'createdSince') return this.scanCreatedSince(query.since, page);
     const common = { TableName: this.tableName, Limit: page.limit, ExclusiveStartKey: decodePageToken(page.nextToken), ScanIndexForward: false };
     const input =
       query.by === 'requester'
@@ -192,6 +193,33 @@ export class DynamoRequestStore implements RequestStore {
       }
       throw err;
     });
+    const nextToken = encodePageToken(out.LastEvaluatedKey);
+    return { items: (out.Items ?? []).filter((i) => i['doc']).map((i) => i['doc'] as AccessRequest), ...(nextToken ? { nextToken } : {}) };
+  }
+
+  /**
+   * A Scan with a filter: no index orders all requests by creation time, and the daily review is the
+   * only reader. `Limit` counts items read before the filter, so a page may be empty yet have a next token.
+   */
+  private async scanCreatedSince(since: string, page: PageRequest): Promise<Page<AccessRequest>> {
+    const out = await this.ddb
+      .send(
+        new ScanCommand({
+          TableName: this.tableName,
+          Limit: page.limit,
+          ExclusiveStartKey: decodePageToken(page.nextToken),
+          FilterExpression: 'createdAt >= :since',
+          ExpressionAttributeValues: { ':since': since },
+          ProjectionExpression: '#doc',
+          ExpressionAttributeNames: { '#doc': 'doc' },
+        }),
+      )
+      .catch((err: unknown) => {
+        if (page.nextToken !== undefined && (err as Error)?.name === 'ValidationException') {
+          throw new ValidationError('nextToken is not a token this API returned for this query', 'nextToken');
+        }
+        throw err;
+      });
     const nextToken = encodePageToken(out.LastEvaluatedKey);
     return { items: (out.Items ?? []).filter((i) => i['doc']).map((i) => i['doc'] as AccessRequest), ...(nextToken ? { nextToken } : {}) };
   }

@@ -33,6 +33,19 @@ export function fencePolicy(document: PolicyDocument, expiresAt: string): Policy
   return { Version: '2012-10-17', Statement: statements as PolicyDocument['Statement'] };
 }
 
+/** The key of the IAM object a change creates, e.g. "user/alice|policy|arn:aws:iam::aws:policy/ReadOnlyAccess". */
+export function iamObjectKey(change: IamChange): string {
+  const who = `${change.principal.type}/${change.principal.name}`;
+  switch (change.kind) {
+    case 'managed-policy':
+      return `${who}|policy|${change.policyArn}`;
+    case 'inline-policy':
+      return `${who}|inline|${change.policyName}`;
+    case 'group':
+      return `${who}|group|${change.groupName}`;
+  }
+}
+
 /** What the grant puts into IAM. Inline policies are named per request, so two grants never share one. */
 export function planGrant(request: Pick<AccessRequest, 'id' | 'principal' | 'grant'>, expiresAt: string): IamChange {
   const { type, name } = principalRef(request.principal);

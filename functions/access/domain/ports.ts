@@ -35,7 +35,9 @@ export interface Page<T> {
 export type RequestQuery =
   | { readonly by: 'requester'; readonly requester: string }
   | { readonly by: 'status'; readonly status: Status; readonly expiresBefore?: string }
-  | { readonly by: 'principal'; readonly principal: string };
+  | { readonly by: 'principal'; readonly principal: string }
+  /** Every request created at or after `since`, in no particular order (a scan: reviews only, never per request). */
+  | { readonly by: 'createdSince'; readonly since: string };
 
 /** The mutable projection of the log, for lists and indexes. Writes are guarded by seq. */
 export interface RequestStore {

@@ -90,6 +90,12 @@ export const AUDIT_ACTIONS = [
   'EXPIRED',
   'REVOKE_FAILED',
   'ANOMALY',
+  // Records of an operation over many requests (kind OFFBOARDING / KILL_SWITCH), not of one request.
+  'OFFBOARDING',
+  'KILL_SWITCH',
+  // Monitoring: a stored access review (kind REVIEW), and a leftover grant the review removed.
+  'REVIEW',
+  'REMEDIATED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
