@@ -23,6 +23,8 @@ export interface Delivery {
   readonly rule: string;
   readonly eventId: string;
   readonly ok: boolean;
+  /** What the target returned (a Lambda's response). */
+  readonly result?: unknown;
   readonly error?: string;
 }
 
@@ -54,18 +56,32 @@ export class LocalEventBus {
 
   /** Records the event and starts each matching target; returns the names of the matched rules. */
   put(event: BusEvent): string[] {
+    return this.dispatch(event).map((d) => d.rule);
+  }
+
+  /** Like put, and resolves with this event's deliveries once every matching target has finished. */
+  async deliver(event: BusEvent): Promise<Delivery[]> {
+    return Promise.all(this.dispatch(event).map((d) => d.done));
+  }
+
+  private dispatch(event: BusEvent): { rule: string; done: Promise<Delivery> }[] {
     this.events.push(event);
     if (this.events.length > this.keep) this.events.splice(0, this.events.length - this.keep);
-    const matched = this.rules.filter((r) => r.matches(event));
-    for (const rule of matched) {
-      const delivery = rule
-        .target(event)
-        .then(() => this.record({ rule: rule.name, eventId: event.id, ok: true }))
-        .catch((err: unknown) => this.record({ rule: rule.name, eventId: event.id, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }))
-        .finally(() => this.pending.delete(delivery));
-      this.pending.add(delivery);
-    }
-    return matched.map((r) => r.name);
+    return this.rules
+      .filter((r) => r.matches(event))
+      .map((rule) => {
+        const done: Promise<Delivery> = rule
+          .target(event)
+          .then((result): Delivery => ({ rule: rule.name, eventId: event.id, ok: true, result }))
+          .catch((err: unknown): Delivery => ({ rule: rule.name, eventId: event.id, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }))
+          .then((d) => {
+            this.record(d);
+            this.pending.delete(done);
+            return d;
+          });
+        this.pending.add(done);
+        return { rule: rule.name, done };
+      });
   }
 
   /** Resolves when every delivery started so far has finished (tests, shutdown). */

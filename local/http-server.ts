@@ -140,7 +140,8 @@ export interface LocalHttpServer {
 }
 
 export async function startHttpServer(routes: readonly LocalRoute[], port: number): Promise<LocalHttpServer> {
-  const compiled = routes.map((route) => ({ route, ...compile(route.resource) }));
+  // Like API Gateway, a literal path segment wins over a {param} one: /reviews/latest before /reviews/{id}.
+  const compiled = routes.map((route) => ({ route, ...compile(route.resource) })).sort((a, b) => a.names.length - b.names.length);
   const server = createServer((req, res) => {
     void (async () => {
       try {

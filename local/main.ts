@@ -6,6 +6,8 @@ const Env = z.object({
   GRANTLINE_DATA_DIR: z.string().min(1).optional(),
   GRANTLINE_TIME_SCALE: z.coerce.number().positive().max(100_000).default(1),
   GRANTLINE_CATALOG: z.string().min(1).optional(),
+  GRANTLINE_SCHEDULES: z.enum(['on', 'off']).default('on'),
+  ANOMALY_MODE: z.enum(['alert', 'revert']).default('alert'),
 });
 
 const USERS: [string, string][] = [
@@ -28,7 +30,13 @@ async function main(): Promise<void> {
     timeScale: env.GRANTLINE_TIME_SCALE,
     ...(env.GRANTLINE_DATA_DIR ? { dataDir: env.GRANTLINE_DATA_DIR } : {}),
     ...(env.GRANTLINE_CATALOG ? { catalogFile: env.GRANTLINE_CATALOG } : {}),
+    schedules: env.GRANTLINE_SCHEDULES === 'on',
+    anomalyMode: env.ANOMALY_MODE,
   });
+  const every = (minutes: number) => {
+    const seconds = (minutes * 60) / env.GRANTLINE_TIME_SCALE;
+    return seconds < 120 ? `${Math.round(seconds * 10) / 10} s` : seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`;
+  };
   const lines = [
     '',
     `Grantline (local mode) listening on ${local.url}`,
@@ -37,6 +45,10 @@ async function main(): Promise<void> {
     '  Step Functions: statemachines/access-request.asl.json in aws-local-stepfunctions',
     '  IAM: SIMULATED in memory — no AWS account is touched',
     `  time scale: ${env.GRANTLINE_TIME_SCALE}x${env.GRANTLINE_TIME_SCALE !== 1 ? ' (waits, approval windows and expiry run faster)' : ''}`,
+    env.GRANTLINE_SCHEDULES === 'on'
+      ? `  schedules: sweeper every ${every(5)}, access review every ${every(24 * 60)} (POST /local/sweep, npm run review on demand)`
+      : '  schedules: off (POST /local/sweep, npm run review on demand)',
+    `  anomalies: IAM changes become CloudTrail events on a local bus (POST /local/cloudtrail to inject one); mode ${env.ANOMALY_MODE}`,
     '',
     'Demo users (send as header x-grantline-caller: arn:aws:iam::000000000000:user/NAME):',
     ...USERS.map(([u, what]) => `  ${u.padEnd(6)} ${what}`),

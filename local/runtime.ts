@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MemoryNotifier } from '../functions/access/adapters/sns.js';
@@ -12,6 +12,10 @@ import { loadCatalogFile } from '../functions/catalog/loader.js';
 import { setCatalog } from '../functions/shared/catalog.js';
 import { awsClients, resetAwsClients } from '../functions/shared/clients.js';
 import { grantlineDeps, overrideDeps } from '../functions/shared/deps.js';
+import { logger } from '../functions/shared/logger.js';
+import { overrideLifecycleSettings } from '../functions/lifecycle/settings.js';
+import { overrideMonitoring } from '../functions/monitoring/settings.js';
+import type { Routes } from '../functions/shared/middleware/router.js';
 import { ACCESS_REQUEST_ASL, ACCESS_REQUEST_TASKS } from '../statemachines/access-request.js';
 import { ScaledClock } from './clock.js';
 import { ensureTables, startDynalite, tableDefinitions, type LocalDynamo } from './dynamo.js';
@@ -19,10 +23,11 @@ import { startHttpServer, type LocalHttpServer, type LocalRoute } from './http-s
 import { SimulatedIamAccount, attachSimulatedIam } from './iam/index.js';
 import { LocalStepFunctions, attachLocalStepFunctions } from './sfn/index.js';
 import { localRoutes } from './local-routes.js';
+import { cloudTrailEventFor, LOCAL_GRANTLINE_ROLE } from './cloudtrail.js';
+import { importHandler, lambdaContext, LOCAL_ACCOUNT, LOCAL_REGION, PROJECT_ROOT, settleInflight, track } from './lambda.js';
+import { LocalMonitoring } from './monitoring.js';
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const LOCAL_ACCOUNT = '000000000000';
-export const LOCAL_REGION = 'us-east-1';
+export { LOCAL_ACCOUNT, LOCAL_REGION, PROJECT_ROOT };
 export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:grantline-access-request`;
 
 export interface LocalOptions {
@@ -34,6 +39,10 @@ export interface LocalOptions {
   readonly iamSeedFile?: string;
   /** Options for the simulated IAM account (tests and benchmarks throttle it). */
   readonly iam?: { readonly throttle?: { readonly tps: number }; readonly latencyMs?: number };
+  /** Run the sweeper (every 5 min) and the review (daily) on their time-scaled schedules; default true. */
+  readonly schedules?: boolean;
+  /** What the anomaly function does with an untracked IAM change: alert (default, or ANOMALY_MODE) or revert. */
+  readonly anomalyMode?: 'alert' | 'revert';
 }
 
 export interface LocalGrantline {
@@ -44,6 +53,8 @@ export interface LocalGrantline {
   readonly stepFunctions: LocalStepFunctions;
   readonly notifications: MemoryNotifier;
   readonly alerts: MemoryNotifier;
+  /** The event buses, rules and schedules of the monitoring and lifecycle functions. */
+  readonly monitoring: LocalMonitoring;
   readonly catalogVersion: string;
   readonly resumed: { revoked: string[]; expired: string[]; rearmed: string[] };
   stop(): Promise<void>;
@@ -56,37 +67,6 @@ const SeedFile = z
     roles: z.record(z.string(), z.object({ attachedPolicies: z.array(z.string()).default([]) }).strict()).default({}),
   })
   .strict();
-
-const lambdaContext = (functionName: string): Context =>
-  ({
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  }) as Context;
-
-type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
-
-/** Handler invocations still running: stop() waits for them before closing DynamoDB under them. */
-const inflight = new Set<Promise<unknown>>();
-function track<T>(promise: Promise<T>): Promise<T> {
-  inflight.add(promise);
-  void promise.catch(() => undefined).finally(() => inflight.delete(promise));
-  return promise;
-}
-
-async function importHandler(entry: string): Promise<LambdaHandler> {
-  const mod = (await import(pathToFileURL(join(PROJECT_ROOT, entry)).href)) as { handler: LambdaHandler };
-  return mod.handler;
-}
 
 /** Users and roles named in the catalog exist; the seed file adds groups and standing policies. */
 function seedAccount(account: SimulatedIamAccount, catalogMembers: string[], seedFile: string): void {
@@ -113,6 +93,15 @@ function seedAccount(account: SimulatedIamAccount, catalogMembers: string[], see
   }
 }
 
+/** The API's functions: handler entry, the export listing its routes, function name (infra/api-routes.ts). */
+const API_FUNCTIONS: readonly (readonly [string, string, string])[] = [
+  ['functions/access/handlers/api.ts', 'accessRoutes', 'grantline-api'],
+  ['functions/monitoring/handlers/monitoring.api.ts', 'monitoringRoutes', 'grantline-monitoring-api'],
+  ['functions/lifecycle/handlers/lifecycle.api.ts', 'lifecycleRoutes', 'grantline-lifecycle-api'],
+];
+
+const pathToFileUrl = (entry: string) => pathToFileURL(join(PROJECT_ROOT, entry)).href;
+
 /**
  * Starts Grantline on this machine: dynalite, the simulated IAM account, the local Step Functions
  * runtime executing statemachines/access-request.asl.json, and the HTTP API on 127.0.0.1.
@@ -136,11 +125,18 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
     REQUESTS_TABLE_NAME: 'grantline-requests',
     STATE_MACHINE_ARN,
     GRANTLINE_CATALOG_FILE: catalogFile,
+    EVENT_BUS_NAME: 'grantline',
+    GRANTLINE_ROLE_ARNS: LOCAL_GRANTLINE_ROLE,
+    ANOMALY_MODE: options.anomalyMode ?? process.env['ANOMALY_MODE'] ?? 'alert',
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
   });
 
+  // The logger was built when the handler modules were first imported, possibly before the line above.
+  logger.setLogLevel(process.env['POWERTOOLS_LOG_LEVEL'] as Parameters<typeof logger.setLogLevel>[0]);
   resetAwsClients();
   overrideDeps(undefined);
+  overrideMonitoring(undefined);
+  overrideLifecycleSettings(undefined);
   const clients = awsClients();
   await ensureTables(clients.ddb, tableDefinitions('grantline-audit', 'grantline-requests'));
 
@@ -153,13 +149,18 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
     seedAccount(account, members, options.iamSeedFile ?? join(PROJECT_ROOT, 'local/iam-seed.yaml'));
   }
   if (iamFile) account.persistTo(iamFile);
-  attachSimulatedIam(clients.iam, account);
+  // Every change Grantline makes in IAM reaches the default bus as CloudTrail would deliver it.
+  let monitoring: LocalMonitoring | undefined;
+  attachSimulatedIam(clients.iam, account, { onChange: (change) => monitoring?.defaultBus.put(cloudTrailEventFor(change)) });
 
   const notifications = new MemoryNotifier();
   const alerts = new MemoryNotifier();
   setCatalog({ catalog: loaded.catalog, version: loaded.version });
   overrideDeps(undefined);
   overrideDeps({ clock: () => clock.now(), notifier: notifications, alerts });
+  monitoring = await LocalMonitoring.start({ clock, stateMachineArn: STATE_MACHINE_ARN, schedules: options.schedules ?? true });
+  overrideDeps({ audit: monitoring.auditFeed(grantlineDeps().audit) });
+  overrideMonitoring({ events: monitoring.publisher() });
 
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const task of ACCESS_REQUEST_TASKS) {
@@ -176,16 +177,23 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
     now: () => clock.now(),
   });
   attachLocalStepFunctions(clients.sfn, stepFunctions);
+  stepFunctions.onExecutionEnd((e) => monitoring!.executionEnded(e));
 
   const resumed = await resume(stepFunctions, clock);
 
-  const apiHandler = await importHandler('functions/access/handlers/api.ts');
-  const { accessRoutes } = (await import('../functions/access/handlers/api.js')) as { accessRoutes: Record<string, unknown> };
-  const apiRoutes: LocalRoute[] = Object.keys(accessRoutes).map((key) => {
-    const [method, resource] = key.split(' ') as [string, string];
-    return { method, resource, handler: (event: APIGatewayProxyEvent) => track(apiHandler(event, lambdaContext('grantline-api')) as Promise<APIGatewayProxyResult>) };
-  });
-  const http: LocalHttpServer = await startHttpServer([...apiRoutes, ...localRoutes({ account, clock })], options.port ?? 8787);
+  const apiRoutes: LocalRoute[] = [];
+  for (const [entry, routesExport, functionName] of API_FUNCTIONS) {
+    const handler = await importHandler(entry);
+    const routes = ((await import(pathToFileUrl(entry))) as Record<string, Routes>)[routesExport]!;
+    for (const key of Object.keys(routes)) {
+      const [method, resource] = key.split(' ') as [string, string];
+      apiRoutes.push({ method, resource, handler: (event: APIGatewayProxyEvent) => track(handler(event, lambdaContext(functionName, 29_000)) as Promise<APIGatewayProxyResult>) });
+    }
+  }
+  const http: LocalHttpServer = await startHttpServer(
+    [...apiRoutes, ...localRoutes({ account, clock, monitoring, notifications, alerts })],
+    options.port ?? 8787,
+  );
 
   let stopped = false;
   return {
@@ -196,17 +204,21 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
     stepFunctions,
     notifications,
     alerts,
+    monitoring,
     catalogVersion: loaded.version,
     resumed,
     stop: async () => {
       if (stopped) return;
       stopped = true;
       await http.close();
+      await monitoring!.stop();
       await stepFunctions.shutdown();
-      while (inflight.size > 0) await Promise.allSettled([...inflight]);
+      await settleInflight();
       account.flush();
       await dynamo.close();
       overrideDeps(undefined);
+      overrideMonitoring(undefined);
+      overrideLifecycleSettings(undefined);
       resetAwsClients();
     },
   };
