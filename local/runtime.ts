@@ -13,7 +13,7 @@ import { setCatalog } from '../functions/shared/catalog.js';
 import { awsClients, resetAwsClients } from '../functions/shared/clients.js';
 import { grantlineDeps, overrideDeps } from '../functions/shared/deps.js';
 import { logger } from '../functions/shared/logger.js';
-import { overrideLifecycleSettings } from '../functions/lifecycle/settings.js';
+import { lifecycleSettings, overrideLifecycleSettings } from '../functions/lifecycle/settings.js';
 import { overrideMonitoring } from '../functions/monitoring/settings.js';
 import type { Routes } from '../functions/shared/middleware/router.js';
 import { ACCESS_REQUEST_ASL, ACCESS_REQUEST_TASKS } from '../statemachines/access-request.js';
@@ -141,9 +141,12 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
   await ensureTables(clients.ddb, tableDefinitions('grantline-audit', 'grantline-requests'));
 
   const iamFile = dataDir ? join(dataDir, 'iam.json') : undefined;
+  // IAM's rate limit runs on local time too: 10 TPS at scale 60 lets 600 calls through per real second.
+  const throttle = options.iam?.throttle ? { now: () => clock.now().getTime(), ...options.iam.throttle } : undefined;
+  const iamOptions = { clock: () => clock.now(), ...options.iam, ...(throttle ? { throttle } : {}) };
   const account = iamFile && existsSync(iamFile)
-    ? SimulatedIamAccount.fromJSON(JSON.parse(readFileSync(iamFile, 'utf8')), { clock: () => clock.now(), ...options.iam })
-    : new SimulatedIamAccount({ accountId: LOCAL_ACCOUNT, clock: () => clock.now(), ...options.iam });
+    ? SimulatedIamAccount.fromJSON(JSON.parse(readFileSync(iamFile, 'utf8')), iamOptions)
+    : new SimulatedIamAccount({ accountId: LOCAL_ACCOUNT, ...iamOptions });
   if (!iamFile || !existsSync(iamFile)) {
     const members = Object.values(loaded.catalog.groups).flat();
     seedAccount(account, members, options.iamSeedFile ?? join(PROJECT_ROOT, 'local/iam-seed.yaml'));
@@ -161,6 +164,9 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
   monitoring = await LocalMonitoring.start({ clock, stateMachineArn: STATE_MACHINE_ARN, schedules: options.schedules ?? true });
   overrideDeps({ audit: monitoring.auditFeed(grantlineDeps().audit) });
   overrideMonitoring({ events: monitoring.publisher() });
+  // Backoff and pacing of bulk revokes wait in local time as well.
+  const scaledSleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms / timeScale));
+  overrideLifecycleSettings({ bulk: { ...lifecycleSettings().bulk, sleep: scaledSleep } });
 
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const task of ACCESS_REQUEST_TASKS) {
