@@ -240,7 +240,9 @@ export function revertPlan(observed: ObservedChange, holders: readonly AccessReq
 
 /** `service:EventName`, the IAM action a CloudTrail record most likely stands for (best effort). */
 export function actionOf(detail: Pick<CloudTrailDetail, 'eventSource' | 'eventName'>): string {
-  return `${detail.eventSource.split('.')[0]}:${detail.eventName}`;
+  // Some services name events after a versioned API operation: Lambda's UpdateFunctionCode20150331v2.
+  const name = detail.eventName.replace(/\d{8}(v\d+)?$/, '');
+  return `${detail.eventSource.split('.')[0]}:${name}`;
 }
 
 /** AWS managed policies whose actions are known without reading them. */

@@ -3,7 +3,7 @@ import { verifyChain } from '../../../functions/access/domain/audit-chain.js';
 import { IamPermanentError } from '../../../functions/access/domain/errors.js';
 import { inlinePolicyName } from '../../../functions/access/domain/grant-plan.js';
 import type { GrantSpec } from '../../../functions/catalog/schema.js';
-import { observeChange } from '../../../functions/monitoring/domain/anomaly.js';
+import { actionOf, observeChange } from '../../../functions/monitoring/domain/anomaly.js';
 import { CloudTrailEvent } from '../../../functions/monitoring/schemas/cloudtrail.js';
 import { type AnomalySettings, checkCloudTrailEvent } from '../../../functions/monitoring/use-cases/anomalies.js';
 import { ARNS, POLICIES, userArn } from '../../helpers/catalog.js';
@@ -345,5 +345,13 @@ describe('observeChange', () => {
       target: { type: 'policy', name: 'arn:aws:iam::000000000000:policy/p' },
       grant: null,
     });
+  });
+});
+
+describe('actionOf', () => {
+  it('drops the API version some services put in event names', () => {
+    expect(actionOf({ eventSource: 'lambda.amazonaws.com', eventName: 'UpdateFunctionCode20150331v2' })).toBe('lambda:UpdateFunctionCode');
+    expect(actionOf({ eventSource: 'lambda.amazonaws.com', eventName: 'DeleteFunction20150331' })).toBe('lambda:DeleteFunction');
+    expect(actionOf({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketPolicy' })).toBe('s3:PutBucketPolicy');
   });
 });
