@@ -97,7 +97,7 @@ describe('anomaly rules in local mode', () => {
     const outside = await h.call(null, 'POST', '/local/cloudtrail', cloudTrail('DeleteFunction20150331', { functionName: 'prod-api' }, alice, 'aws.lambda'));
     expect(outside.json['deliveries']).toEqual([{ rule: 'in-window-watch', ok: true, result: expect.objectContaining({ outcome: 'anomaly' }) }]);
     const record = (await anomalies()).find((a) => a.detail.eventName === 'DeleteFunction20150331');
-    expect(record.detail).toMatchObject({ reasons: ['outside-entitlement'], severity: 'MEDIUM', requestIds: [req.id] });
+    expect(record!.detail).toMatchObject({ reasons: ['outside-entitlement'], severity: 'MEDIUM', requestIds: [req.id] });
     await h.call('alice', 'POST', `/requests/${req.id}/revoke`, {});
     await h.waitFor(req.id, ['REVOKED']);
   });
