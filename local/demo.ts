@@ -8,16 +8,16 @@ const arn = (user: string) => `arn:aws:iam::${ACCOUNT}:user/${user}`;
 type Json = Record<string, any>;
 
 async function main(): Promise<void> {
-  const local = await startGrantline({ port: 0, timeScale: SCALE });
+  const local = await startGrantline({ port: 0, timeScale: SCALE, schedules: false });
   const started = Date.now();
   const line = (who: string, what: string) => {
     const t = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
-    process.stdout.write(`${t}s  ${who.padEnd(6)} ${what}\n`);
+    process.stdout.write(`${t}s  ${who.padEnd(7)} ${what}\n`);
   };
-  const call = async (who: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
+  const call = async (who: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
     const res = await fetch(`${local.url}${path}`, {
       method,
-      headers: { 'x-grantline-caller': arn(who), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: { ...(who ? { 'x-grantline-caller': arn(who) } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     return { status: res.status, json: (await res.json()) as Json };
@@ -88,6 +88,30 @@ async function main(): Promise<void> {
     line('system', `waiting for prod-readonly to expire (~${Math.max(0, expiresIn).toFixed(1)}s of real time)…`);
     await waitFor('alice', readonly.id, ['EXPIRED'], 60_000);
     line('system', `EXPIRED on time; alice can s3:GetObject? ${await can('alice', 's3:GetObject', 'arn:aws:s3:::prod-data/report.csv')}`);
+
+    // Monitoring: someone outside Grantline gives dave admin rights; the anomaly rule catches it.
+    local.iam.attachPolicy('user', 'dave', 'arn:aws:iam::aws:policy/AdministratorAccess');
+    const at = local.clock.now().toISOString();
+    r = await call(null, 'POST', '/local/cloudtrail', {
+      version: '0', id: 'demo-1', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iam', account: ACCOUNT, time: at, region: 'us-east-1', resources: [],
+      detail: {
+        eventVersion: '1.09', eventID: 'demo-evt-1', eventTime: at, eventName: 'AttachUserPolicy', eventSource: 'iam.amazonaws.com', awsRegion: 'us-east-1',
+        userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::${ACCOUNT}:user/mallory`, accountId: ACCOUNT },
+        requestParameters: { userName: 'dave', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }, responseElements: null,
+      },
+    });
+    line('mallory', `attaches AdministratorAccess to dave outside Grantline → ${r.json['deliveries']?.[0]?.result?.outcome}`);
+    const alert = local.alerts.messages.find((m) => m.subject.includes('AttachUserPolicy'));
+    line('system', `alert to on-call: "${alert?.subject}"`);
+    r = await call('carol', 'POST', '/reviews', {});
+    const review = r.json['review'];
+    line('carol', `runs the access review → ${review.summary.findings} findings (${review.summary.bySeverity.HIGH} high) in ${review.summary.iamCalls} IAM call(s)`);
+    const drift = (review.findings as Json[]).find((f) => f['type'] === 'DRIFT');
+    if (drift) line('system', `  ${drift['severity']} ${drift['message']}`);
+    r = await call('carol', 'POST', '/offboarding', { principal: `arn:aws:iam::${ACCOUNT}:user/alice`, reason: 'demo: alice moves to another team' });
+    line('carol', `offboards alice → ${JSON.stringify(r.json['counts'])} in ${r.json['durationMs']} ms (local time)`);
+    const feed = (await call(null, 'GET', '/local/events?bus=grantline&detailType=Grantline%20Audit%20Record&limit=1000')).json['items'] as Json[];
+    line('system', `${feed.length} audit records published on the grantline bus for a SIEM`);
 
     process.stdout.write('\nAudit chains:\n');
     for (const id of ids) {
