@@ -45,6 +45,37 @@ describe('sweeper', () => {
     expect(audit.items.map((i: Json) => i.action)).toEqual(['REQUESTED', 'GRANTED', 'REVOKE_FAILED', expect.stringMatching(/REVOKED|EXPIRED/)]);
   });
 
+  it('leaves nothing in IAM after an execution aborted in the middle of its grant', async () => {
+    const iam = awsClients().iam;
+    const name = 'e2e-slow-attach';
+    let attaching: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => (attaching = resolve));
+    iam.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'AttachUserPolicyCommand') {
+          attaching();
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name, priority: 'high' },
+    );
+    try {
+      const req = await h.request('alice', readonly);
+      await reached; // the Grant task is calling IAM right now
+      await awsClients().sfn.send(new StopExecutionCommand({ executionArn: executionArn(req.id), error: 'Test', cause: 'aborted mid-grant' }));
+      // Either the execution-ended rule saw it APPROVED (GRANT_FAILED, partial grant undone), or the
+      // grant landed first (REVOKE_FAILED, then the sweeper revokes at expiry).
+      const end = await h.waitFor(req.id, ['GRANT_FAILED', 'REVOKED', 'EXPIRED'], 15_000);
+      await new Promise((r) => setTimeout(r, 400)); // the aborted grant's Lambda finishes in the background
+      expect(await h.can('alice', 's3:GetObject', 'arn:aws:s3:::prod/x')).toBe('implicitDeny');
+      expect((await h.call(null, 'GET', '/local/iam/users/alice')).json['attachedPolicies']).toEqual([]);
+      expect((await h.call('carol', 'GET', `/requests/${end.id}/audit`)).json['verified']).toBe(true);
+    } finally {
+      iam.middlewareStack.remove(name);
+    }
+  });
+
   it('answers POST /local/sweep with the summary of a run', async () => {
     const r = await h.call(null, 'POST', '/local/sweep');
     expect(r.status).toBe(200);
