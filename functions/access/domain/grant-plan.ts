@@ -76,9 +76,46 @@ export function sharedObjectKey(request: Pick<AccessRequest, 'principal' | 'gran
   }
 }
 
+/** Holds access through its IAM object right now: granted, no revocation recorded, not yet expired. */
+export function holdsLiveAccess(r: Pick<AccessRequest, 'status' | 'revocation' | 'expiresAt'>, now: Date): boolean {
+  return (r.status === 'ACTIVE' || r.status === 'REVOKE_FAILED') && !r.revocation && r.expiresAt !== null && Date.parse(r.expiresAt) > now.getTime();
+}
+
+/** (expiresAt, id): a strict order, so of grants that expire together exactly one is last. */
+function endsAfter(a: Pick<AccessRequest, 'id' | 'expiresAt'>, b: Pick<AccessRequest, 'id' | 'expiresAt'>): boolean {
+  const ta = Date.parse(a.expiresAt ?? '') || 0;
+  const tb = Date.parse(b.expiresAt ?? '') || 0;
+  return ta > tb || (ta === tb && a.id > b.id);
+}
+
+/**
+ * The other grants a revoke of `request` must keep the shared IAM object for.
+ *
+ * Several grants of one object that end together must not each keep it "for the others" (each
+ * still sees the others ACTIVE, since none has committed yet), or nothing removes it. So:
+ * - only live holders count (granted, no revocation recorded, not expired);
+ * - a grant that is ending by expiry (no revocation) defers only to holders that end after it in
+ *   the (expiresAt, id) order: of grants expiring together the last one removes the object;
+ * - a revoked grant, or one that is already closed, defers to every live holder.
+ * A revocation is recorded before its revoke runs, so two racing early revokes never keep the
+ * object for each other. The caller re-checks after committing (see revokeAccess) to close the
+ * remaining window.
+ */
+export function holdersToKeepFor<R extends Pick<AccessRequest, 'id' | 'principal' | 'grant' | 'status' | 'revocation' | 'expiresAt'>>(
+  request: R,
+  others: readonly R[],
+  now: Date,
+): R[] {
+  const key = sharedObjectKey(request);
+  const expiring = (request.status === 'ACTIVE' || request.status === 'REVOKE_FAILED') && !request.revocation;
+  return others.filter(
+    (o) => o.id !== request.id && sharedObjectKey(o) === key && holdsLiveAccess(o, now) && (!expiring || endsAfter(o, request)),
+  );
+}
+
 /**
  * Revoke removes the object unless another grant that still holds access needs the same shared
- * object (reference count over the holders other than this request).
+ * object (reference count over the holders other than this request; see holdersToKeepFor).
  */
 export function planRevoke(
   request: Pick<AccessRequest, 'id' | 'principal' | 'grant' | 'expiresAt'>,

@@ -89,6 +89,8 @@ export const AUDIT_ACTIONS = [
   'REVOKED',
   'EXPIRED',
   'REVOKE_FAILED',
+  // A shared attachment or membership kept at revoke for another grant, removed once that one ended too.
+  'SHARED_ACCESS_REMOVED',
   'ANOMALY',
   // Records of an operation over many requests (kind OFFBOARDING / KILL_SWITCH), not of one request.
   'OFFBOARDING',

@@ -1,5 +1,5 @@
 import { IamPermanentError, NotFoundError } from '../domain/errors.js';
-import { planGrant, planRevoke } from '../domain/grant-plan.js';
+import { holdersToKeepFor, planGrant, planRevoke } from '../domain/grant-plan.js';
 import {
   expireApproval as expireApprovalDecision,
   grantExpiry,
@@ -11,7 +11,7 @@ import {
 } from '../domain/lifecycle.js';
 import type { AccessDeps, GrantDeps } from '../domain/ports.js';
 import { approverPool, findEntitlement } from '../domain/roles.js';
-import type { AccessRequest } from '../domain/types.js';
+import { type AccessRequest, SYSTEM_ACTOR } from '../domain/types.js';
 import { commit } from './commit.js';
 
 async function current(deps: Pick<AccessDeps, 'audit'>, requestId: string): Promise<AccessRequest> {
@@ -130,25 +130,20 @@ export function describeChange(change: ReturnType<typeof planGrant>): Record<str
 }
 
 /**
- * Other ACTIVE grants of the same principal. An APPROVED request holds nothing yet: counting it would
+ * The grants the same principal holds through IAM objects (ACTIVE, or REVOKE_FAILED with access
+ * still in force), other than `state`. An APPROVED request holds nothing yet: counting it would
  * keep an attachment that nobody removes if that request is then revoked before its grant runs.
+ * Which of them a revoke keeps the shared object for is holdersToKeepFor's rule.
  */
 async function otherHolders(deps: AccessDeps, state: AccessRequest): Promise<AccessRequest[]> {
   const holders: AccessRequest[] = [];
   let nextToken: string | undefined;
   do {
     const page = await deps.requests.query({ by: 'principal', principal: state.principal }, { limit: 100, nextToken });
-    const now = deps.clock().getTime();
-    holders.push(
-      ...page.items.filter(
-        (r) =>
-          r.id !== state.id &&
-          (r.status === 'ACTIVE' || (r.status === 'REVOKE_FAILED' && !r.revocation && r.expiresAt !== null && Date.parse(r.expiresAt) > now)),
-      ),
-    );
+    holders.push(...page.items.filter((r) => r.id !== state.id && (r.status === 'ACTIVE' || r.status === 'REVOKE_FAILED')));
     nextToken = page.nextToken;
   } while (nextToken);
-  return holders;
+  return holdersToKeepFor(state, holders, deps.clock());
 }
 
 /** Undoes a grant that failed half-way; records GRANT_FAILED whatever the cleanup managed. */
@@ -192,10 +187,45 @@ export async function revokeAccess(deps: GrantDeps, requestId: string): Promise<
   if (state.status !== 'ACTIVE' && state.status !== 'REVOKE_FAILED') return { requestId, status: state.status };
   const result = await removeAccess(deps, state);
   const { change } = planRevoke(state, []);
-  const { state: after } = await commit(deps, requestId, (s) =>
+  const { record, state: after } = await commit(deps, requestId, (s) =>
     s.status === 'ACTIVE' || s.status === 'REVOKE_FAILED' ? recordRevoke(s, deps.clock(), { iam: describeChange(change), ...result }) : null,
   );
+  if (record && result.keptFor.length > 0) await releaseIfUnneeded(deps, after, result.keptFor);
   return { requestId, status: after.status };
+}
+
+/**
+ * After a revoke that kept a shared object for other grants has committed, look again: if those
+ * grants ended meanwhile (their revokes may have seen this one still ACTIVE and kept the object
+ * for it), nobody else will remove it, so do it now and record why. A failure here alerts and
+ * leaves the object to the sweeper and the review; the revoke itself stands.
+ */
+async function releaseIfUnneeded(deps: GrantDeps, closed: AccessRequest, keptFor: readonly string[]): Promise<void> {
+  try {
+    if ((await otherHolders(deps, closed)).length > 0) return;
+    const { change } = planRevoke(closed, []);
+    const { changed } = await deps.iam.remove(change);
+    if (await deps.iam.isPresent(change)) throw new IamPermanentError(`IAM still shows the ${change.kind} grant after removing it`);
+    if (!changed) return; // another revoke removed it first
+    await commit(deps, closed.id, (s) => ({
+      action: 'SHARED_ACCESS_REMOVED',
+      actor: SYSTEM_ACTOR,
+      reason: 'the grants it was kept for have ended',
+      detail: { iam: describeChange(change), keptFor: [...keptFor], removed: true, verified: true },
+      state: s,
+    }));
+  } catch (err) {
+    deps.logger?.error('could not remove a shared grant after its last holder ended', { requestId: closed.id, error: String(err) });
+    await deps.alerts.publish(`ALERT Grantline: shared access of ${closed.id} may still be attached`, {
+      type: 'SharedAccessNotRemoved',
+      severity: 'HIGH',
+      requestId: closed.id,
+      principal: closed.principal,
+      entitlement: closed.entitlement,
+      keptFor,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    });
+  }
 }
 
 export async function recordRevokeFailure(deps: AccessDeps, requestId: string, error: string, cause: string): Promise<{ requestId: string; status: string }> {
