@@ -84,6 +84,16 @@ describe('sweeper', () => {
   });
 });
 
+describe('shared grants', () => {
+  it('detaches a managed policy that 20 concurrent grants shared once they all expire', async () => {
+    const all = await Promise.all(Array.from({ length: 20 }, () => h.request('alice', { ...readonly, duration: 'PT5M' })));
+    await Promise.all(all.map((r) => h.waitFor(r.id, ['EXPIRED'], 15_000)));
+    await new Promise((r) => setTimeout(r, 100)); // any re-check after commit
+    expect((await h.call(null, 'GET', '/local/iam/users/alice')).json['attachedPolicies']).toEqual([]);
+    expect(await h.can('alice', 's3:GetObject', 'arn:aws:s3:::prod/x')).toBe('implicitDeny');
+  });
+});
+
 describe('offboarding', () => {
   it('cancels pending requests and revokes every active grant of the principal', async () => {
     const grants = await Promise.all([active('alice', readonly), active('alice', deploy)]);
