@@ -15,4 +15,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/requests/{id}/cancel', target: 'access' },
   { method: 'POST', path: '/requests/{id}/revoke', target: 'access' },
   { method: 'GET', path: '/requests/{id}/audit', target: 'access' },
+  { method: 'GET', path: '/anomalies', target: 'monitoring' },
+  { method: 'GET', path: '/reviews/latest', target: 'monitoring' },
+  { method: 'GET', path: '/reviews/{id}', target: 'monitoring' },
+  { method: 'POST', path: '/reviews', target: 'monitoring' },
+  { method: 'POST', path: '/offboarding', target: 'lifecycle' },
+  { method: 'POST', path: '/kill-switch', target: 'lifecycle' },
 ];

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { REPO_ROOT } from './paths.js';
 
 /** The CDK context keys Grantline reads (from cdk.json or `cdk synth -c key=value`). */
-export const CONTEXT_KEYS = ['catalog', 'approverEmail', 'alertEmail', 'anomalyMode', 'stackName', 'logRetentionDays'] as const;
+export const CONTEXT_KEYS = ['catalog', 'approverEmail', 'alertEmail', 'anomalyMode', 'stackName', 'logRetentionDays', 'eventBusName', 'inWindowWatch', 'reviewIgnorePrincipals'] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
 const RETENTION_VALUES: readonly number[] = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
@@ -35,6 +35,18 @@ export const GrantlineContext = z.object({
       .refine((days) => RETENTION_VALUES.includes(days), { message: `must be one of ${RETENTION_VALUES.join(', ')}` })
       .default(365),
   ),
+  /** The custom bus for the audit feed, review summaries and offboarding events. */
+  eventBusName: z.preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be an EventBridge bus name').default('grantline')),
+  /** Send every CloudTrail write event of the account to the anomaly function (more invocations). */
+  inWindowWatch: z.preprocess(
+    (v) => (typeof v === 'string' && v !== '' ? v === 'true' ? true : v === 'false' ? false : v : unsetIfEmpty(v)),
+    z.boolean({ error: 'must be true or false' }).default(false),
+  ),
+  /** Comma-separated user/role ARNs whose standing access the review accepts (break-glass users, pipelines). */
+  reviewIgnorePrincipals: z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : unsetIfEmpty(v)),
+    z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(user|role)\/[\w+=,.@\/-]+$/, 'must be IAM user or role ARNs')).default([]),
+  ),
 });
 
 export interface StackEnvironment {
@@ -50,6 +62,9 @@ export interface GrantlineConfig {
   readonly anomalyMode: 'alert' | 'revert';
   readonly stackName: string;
   readonly logRetention: RetentionDays;
+  readonly eventBusName: string;
+  readonly inWindowWatch: boolean;
+  readonly reviewIgnorePrincipals: readonly string[];
   /** From CDK_DEFAULT_ACCOUNT/REGION: environment-agnostic when unset, never looked up. */
   readonly env: StackEnvironment;
 }
@@ -82,6 +97,9 @@ export function readConfig(context: (key: ContextKey) => unknown, processEnv: No
     anomalyMode: c.anomalyMode,
     stackName: c.stackName,
     logRetention: c.logRetentionDays as RetentionDays,
+    eventBusName: c.eventBusName,
+    inWindowWatch: c.inWindowWatch,
+    reviewIgnorePrincipals: c.reviewIgnorePrincipals,
     env: { ...(account ? { account } : {}), ...(region ? { region } : {}) },
   };
 }

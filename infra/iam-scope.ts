@@ -31,6 +31,18 @@ export const IAM_ACTIONS = {
   listGroups: ['iam:ListGroupsForUser'],
 } as const;
 
+/** The removing half of IAM_ACTIONS plus the read-back of functions/lifecycle/adapters/iam-verifier.ts. */
+export const IAM_REVOKE_ACTIONS = {
+  attachUser: ['iam:DetachUserPolicy'],
+  attachRole: ['iam:DetachRolePolicy'],
+  listAttachedUser: ['iam:ListAttachedUserPolicies'],
+  listAttachedRole: ['iam:ListAttachedRolePolicies'],
+  inlineUser: ['iam:DeleteUserPolicy', 'iam:GetUserPolicy', 'iam:ListUserPolicies'],
+  inlineRole: ['iam:DeleteRolePolicy', 'iam:GetRolePolicy', 'iam:ListRolePolicies'],
+  membership: ['iam:RemoveUserFromGroup'],
+  listGroups: ['iam:ListGroupsForUser'],
+} as const satisfies Record<keyof typeof IAM_ACTIONS, readonly string[]>;
+
 /**
  * A role's policy text may not exceed 10,240 characters in all. Leave room for the other grants
  * and fail at synth rather than at deployment.
@@ -94,8 +106,13 @@ export function iamScope(catalog: Catalog): IamScope {
   };
 }
 
-/** Policy statements for the IAM adapter, limited to the scope; kinds the catalog does not use get none. */
-export function iamStatements(scope: IamScope): PolicyStatement[] {
+/**
+ * Policy statements for the IAM adapter, limited to the scope; kinds the catalog does not use get
+ * none. `revoke`: only removing and reading back, for the functions that never grant (sweeper,
+ * offboarding, execution-ended, review remediation).
+ */
+export function iamStatements(scope: IamScope, mode: 'grant' | 'revoke' = 'grant'): PolicyStatement[] {
+  const IAM_ACTIONS_FOR: Record<keyof typeof IAM_ACTIONS, readonly string[]> = mode === 'grant' ? IAM_ACTIONS : IAM_REVOKE_ACTIONS;
   const statements: PolicyStatement[] = [];
   const add = (actions: readonly string[], resources: readonly string[], conditions?: Record<string, unknown>) => {
     if (resources.length > 0) statements.push(new PolicyStatement({ actions: [...actions], resources: [...resources], ...(conditions ? { conditions } : {}) }));
@@ -103,17 +120,17 @@ export function iamStatements(scope: IamScope): PolicyStatement[] {
   const { managedPolicy, inlinePolicy, group } = scope;
   if (managedPolicy.policyArns.length > 0) {
     const onlyCatalogPolicies = { ArnEquals: { 'iam:PolicyARN': [...managedPolicy.policyArns] } };
-    add(IAM_ACTIONS.attachUser, managedPolicy.principals.users, onlyCatalogPolicies);
-    add(IAM_ACTIONS.attachRole, managedPolicy.principals.roles, onlyCatalogPolicies);
+    add(IAM_ACTIONS_FOR.attachUser, managedPolicy.principals.users, onlyCatalogPolicies);
+    add(IAM_ACTIONS_FOR.attachRole, managedPolicy.principals.roles, onlyCatalogPolicies);
     // The list calls carry no policy ARN, so they cannot share the condition.
-    add(IAM_ACTIONS.listAttachedUser, managedPolicy.principals.users);
-    add(IAM_ACTIONS.listAttachedRole, managedPolicy.principals.roles);
+    add(IAM_ACTIONS_FOR.listAttachedUser, managedPolicy.principals.users);
+    add(IAM_ACTIONS_FOR.listAttachedRole, managedPolicy.principals.roles);
   }
-  add(IAM_ACTIONS.inlineUser, inlinePolicy.principals.users);
-  add(IAM_ACTIONS.inlineRole, inlinePolicy.principals.roles);
+  add(IAM_ACTIONS_FOR.inlineUser, inlinePolicy.principals.users);
+  add(IAM_ACTIONS_FOR.inlineRole, inlinePolicy.principals.roles);
   if (group.users.length > 0) {
-    add(IAM_ACTIONS.membership, group.groupArns);
-    add(IAM_ACTIONS.listGroups, group.users);
+    add(IAM_ACTIONS_FOR.membership, group.groupArns);
+    add(IAM_ACTIONS_FOR.listGroups, group.users);
   }
   const size = JSON.stringify(statements.map((s) => s.toStatementJson())).length;
   if (size > MAX_IAM_STATEMENTS_CHARS) {

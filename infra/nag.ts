@@ -11,13 +11,13 @@ import type { GrantlineStack } from './stacks/grantline-stack.js';
  */
 export function acknowledgeNagFindings(stack: GrantlineStack): void {
   const ack = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
-  const functions = [stack.apiFunction, ...Object.values(stack.pipeline.tasks)];
+  const functions = [stack.apiFunction, ...Object.values(stack.pipeline.tasks), ...Object.values(stack.operations.functions), stack.auditFeed.enrichment];
 
   for (const fn of functions) {
     ack(
       fn.role,
       'AwsSolutions-IAM5[Resource::*]',
-      'Resource "*" only for actions that support no resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, for callback steps and the API, states:SendTaskSuccess/SendTaskFailure, where the task token is the capability. test/infra fails on "*" for any other action.',
+      'Resource "*" only for actions that support no resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing); for callback steps, the API, the sweeper and bulk revokes, states:SendTaskSuccess/SendTaskFailure, where the task token is the capability; for the access review, iam:GetAccountAuthorizationDetails. test/infra fails on "*" for any other action.',
     );
     ack(
       fn.fn,
@@ -29,14 +29,30 @@ export function acknowledgeNagFindings(stack: GrantlineStack): void {
   // Users, roles and groups are named in the policy as `<type>/<name>` and `<type>/*/<name>`: a name is
   // unique in the account whatever its IAM path, so the wildcard matches that one entity only.
   const wildcards = pathWildcards(stack.pipeline.iamScope);
-  for (const task of ACCESS_REQUEST_TASKS.filter((t) => t.needs.includes('iam'))) {
+  const ops = stack.operations.functions;
+  const iamRoles = [
+    ...ACCESS_REQUEST_TASKS.filter((t) => t.needs.includes('iam')).map((t) => stack.pipeline.tasks[t.state]!.role),
+    ...[ops.executionEnded, ops.sweeper, ops.offboard, ops.lifecycleApi, ops.review, ops.monitoringApi].map((f) => f.role),
+  ];
+  for (const role of iamRoles) {
     for (const arn of wildcards) {
       ack(
-        stack.pipeline.tasks[task.state]!.role,
+        role,
         `AwsSolutions-IAM5[Resource::${arn}]`,
         `Path wildcard for the catalog principal or group ${arn.slice(arn.lastIndexOf('/') + 1)}: IAM names are unique per account, so this matches exactly that entity, whatever its path.`,
       );
     }
+  }
+
+  for (const kind of ['user', 'role', 'group']) {
+    ack(
+      ops.anomaly.role,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:${kind}/*]`,
+      'Only with anomalyMode=revert: undoing an untracked change (detach, delete an inline policy, remove from a group, deactivate a key) may concern any identity of the account, not only the catalog\'s. Only removing actions are granted.',
+    );
+  }
+  for (const queue of [stack.operations.deadLetters, stack.auditFeed.deadLetters]) {
+    ack(queue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of EventBridge rule targets or of the audit-feed pipe.');
   }
 
   ack(

@@ -4,6 +4,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { accessRoutes } from '../../functions/access/handlers/api.js';
+import { lifecycleRoutes } from '../../functions/lifecycle/handlers/lifecycle.api.js';
+import { monitoringRoutes } from '../../functions/monitoring/handlers/monitoring.api.js';
 import { API_ROUTES } from '../../infra/api-routes.js';
 import { type ApiRoute, GrantlineApi, routeKey } from '../../infra/constructs/api.js';
 import { bareStack } from './helpers.js';
@@ -11,9 +13,13 @@ import { bareStack } from './helpers.js';
 const stub = (stack: Stack, id: string) =>
   new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({})') });
 
+/** Each API function and the routes its handler serves. */
+const HANDLER_ROUTES: Record<string, object> = { access: accessRoutes, monitoring: monitoringRoutes, lifecycle: lifecycleRoutes };
+
 function api(routes: readonly ApiRoute[] = API_ROUTES) {
   const stack = bareStack();
-  new GrantlineApi(stack, 'Api', { routes, targets: { access: stub(stack, 'Access') }, logRetention: RetentionDays.ONE_WEEK });
+  const targets = Object.fromEntries(Object.keys(HANDLER_ROUTES).map((t) => [t, stub(stack, t)]));
+  new GrantlineApi(stack, 'Api', { routes, targets, logRetention: RetentionDays.ONE_WEEK });
   return Template.fromStack(stack);
 }
 
@@ -30,8 +36,11 @@ function methodKeys(template: Template): string[] {
 }
 
 describe('GrantlineApi', () => {
-  it('serves exactly the routes of the access API handler', () => {
-    expect(API_ROUTES.map(routeKey).sort()).toEqual(Object.keys(accessRoutes).sort());
+  it("serves exactly the routes of each API function's handler", () => {
+    for (const [target, routes] of Object.entries(HANDLER_ROUTES)) {
+      expect(API_ROUTES.filter((r) => r.target === target).map(routeKey).sort()).toEqual(Object.keys(routes).sort());
+    }
+    expect(new Set(API_ROUTES.map((r) => r.target))).toEqual(new Set(Object.keys(HANDLER_ROUTES)));
     expect(methodKeys(api()).sort()).toEqual(API_ROUTES.map(routeKey).sort());
   });
 
@@ -41,12 +50,12 @@ describe('GrantlineApi', () => {
     for (const method of methods) expect(method['Properties'].AuthorizationType).toBe('AWS_IAM');
   });
 
-  it('proxies every route to its Lambda function with one invoke permission for the whole API', () => {
+  it('proxies every route to its Lambda function with one invoke permission per function', () => {
     const template = api();
     for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
       expect(method['Properties'].Integration.Type).toBe('AWS_PROXY');
     }
-    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    template.resourceCountIs('AWS::Lambda::Permission', Object.keys(HANDLER_ROUTES).length);
   });
 
   it('writes access logs, throttles the stage and leaves request validation to the handler', () => {
@@ -63,10 +72,10 @@ describe('GrantlineApi', () => {
 
   it('adds a route by adding an entry, to another function if need be', () => {
     const stack = bareStack();
-    const routes: ApiRoute[] = [...API_ROUTES, { method: 'POST', path: '/kill-switch', target: 'admin' }];
+    const routes: ApiRoute[] = [{ method: 'GET', path: '/health', target: 'access' }, { method: 'POST', path: '/break-glass', target: 'admin' }];
     new GrantlineApi(stack, 'Api', { routes, targets: { access: stub(stack, 'Access'), admin: stub(stack, 'Admin') }, logRetention: RetentionDays.ONE_WEEK });
     const template = Template.fromStack(stack);
-    expect(methodKeys(template)).toContain('POST /kill-switch');
+    expect(methodKeys(template)).toContain('POST /break-glass');
     template.resourceCountIs('AWS::Lambda::Permission', 2);
   });
 

@@ -23,8 +23,19 @@ describe('readConfig', () => {
       anomalyMode: 'alert',
       stackName: 'Grantline',
       logRetention: RetentionDays.ONE_YEAR,
+      eventBusName: 'grantline',
+      inWindowWatch: false,
+      reviewIgnorePrincipals: [],
       env: {},
     });
+  });
+
+  it('reads the operations keys as the command line passes them, and names the key of a bad value', () => {
+    const config = from({ catalog: 'c.yaml', inWindowWatch: 'true', reviewIgnorePrincipals: 'arn:aws:iam::111111111111:user/breakglass, arn:aws:iam::111111111111:role/ci' });
+    expect(config).toMatchObject({ inWindowWatch: true, reviewIgnorePrincipals: ['arn:aws:iam::111111111111:user/breakglass', 'arn:aws:iam::111111111111:role/ci'] });
+    expect(() => from({ catalog: 'c.yaml', inWindowWatch: 'yes' })).toThrow(/context "inWindowWatch"/);
+    expect(() => from({ catalog: 'c.yaml', reviewIgnorePrincipals: 'bob' })).toThrow(/context "reviewIgnorePrincipals/);
+    expect(() => from({ catalog: 'c.yaml', eventBusName: 'no spaces' })).toThrow(/context "eventBusName"/);
   });
 
   it('takes string values as the command line passes them', () => {

@@ -12,6 +12,7 @@ const RESOURCELESS = new Set([
   'xray:GetSamplingTargets',
   'states:SendTaskSuccess',
   'states:SendTaskFailure',
+  'iam:GetAccountAuthorizationDetails',
   'logs:CreateLogDelivery',
   'logs:GetLogDelivery',
   'logs:UpdateLogDelivery',
@@ -34,16 +35,29 @@ beforeAll(() => {
 });
 
 describe('GrantlineStack', () => {
-  it('has the state machine, both tables, both topics and one function per task plus the API', () => {
+  it('has the state machine, both tables, both topics, one function per task, the API and the operations functions', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.resourceCountIs('AWS::SNS::Topic', 2);
-    template.resourceCountIs('AWS::Lambda::Function', ACCESS_REQUEST_TASKS.length + 1);
+    // + access API, 7 monitoring/lifecycle functions, the audit-feed enrichment
+    template.resourceCountIs('AWS::Lambda::Function', ACCESS_REQUEST_TASKS.length + 1 + 7 + 1);
   });
 
-  it('exports the API URL, table names, state machine ARN and topic ARNs', () => {
+  it('exports the API URL, table names, state machine ARN, topic ARNs and the operations handles', () => {
     expect(Object.keys(template.toJSON()['Outputs']).sort()).toEqual(
-      ['AlertTopicArn', 'ApiUrl', 'ApprovalTopicArn', 'AuditTableName', 'RequestsTableName', 'StateMachineArn'].sort(),
+      [
+        'AlertTopicArn',
+        'ApiUrl',
+        'ApprovalTopicArn',
+        'AuditTableName',
+        'RequestsTableName',
+        'StateMachineArn',
+        'EventBusName',
+        'EventBusArn',
+        'ReviewFunctionName',
+        'SweeperFunctionName',
+        'DeadLetterQueueUrl',
+      ].sort(),
     );
   });
 

@@ -33,9 +33,12 @@ export function bareStack(): Stack {
   return new Stack(bareApp(), 'Test');
 }
 
-export function grantlineStack(catalog: CatalogSnapshot = fixtureCatalog()): GrantlineStack {
+export function grantlineStack(
+  catalog: CatalogSnapshot = fixtureCatalog(),
+  config: Partial<ConstructorParameters<typeof GrantlineStack>[2]['config']> = {},
+): GrantlineStack {
   return new GrantlineStack(bareApp(), 'Grantline', {
-    config: { logRetention: RetentionDays.ONE_YEAR, approverEmail: 'approvers@example.com', alertEmail: 'oncall@example.com' },
+    config: { logRetention: RetentionDays.ONE_YEAR, approverEmail: 'approvers@example.com', alertEmail: 'oncall@example.com', ...config },
     catalog,
   });
 }
