@@ -20,7 +20,7 @@ import { ACCESS_REQUEST_ASL, ACCESS_REQUEST_TASKS } from '../statemachines/acces
 import { ScaledClock } from './clock.js';
 import { ensureTables, startDynalite, tableDefinitions, type LocalDynamo } from './dynamo.js';
 import { startHttpServer, type LocalHttpServer, type LocalRoute } from './http-server.js';
-import { SimulatedIamAccount, attachSimulatedIam } from './iam/index.js';
+import { type IamLimits, SimulatedIamAccount, attachSimulatedIam } from './iam/index.js';
 import { LocalStepFunctions, attachLocalStepFunctions } from './sfn/index.js';
 import { localRoutes } from './local-routes.js';
 import { cloudTrailEventFor, LOCAL_GRANTLINE_ROLE } from './cloudtrail.js';
@@ -38,7 +38,7 @@ export interface LocalOptions {
   readonly timeScale?: number;
   readonly iamSeedFile?: string;
   /** Options for the simulated IAM account (tests and benchmarks throttle it). */
-  readonly iam?: { readonly throttle?: { readonly tps: number }; readonly latencyMs?: number };
+  readonly iam?: { readonly throttle?: { readonly tps: number; readonly burst?: number }; readonly latencyMs?: number; readonly limits?: Partial<IamLimits> };
   /** Run the sweeper (every 5 min) and the review (daily) on their time-scaled schedules; default true. */
   readonly schedules?: boolean;
   /** What the anomaly function does with an untracked IAM change: alert (default, or ANOMALY_MODE) or revert. */
@@ -94,10 +94,10 @@ function seedAccount(account: SimulatedIamAccount, catalogMembers: string[], see
 }
 
 /** The API's functions: handler entry, the export listing its routes, function name (infra/api-routes.ts). */
-const API_FUNCTIONS: readonly (readonly [string, string, string])[] = [
-  ['functions/access/handlers/api.ts', 'accessRoutes', 'grantline-api'],
-  ['functions/monitoring/handlers/monitoring.api.ts', 'monitoringRoutes', 'grantline-monitoring-api'],
-  ['functions/lifecycle/handlers/lifecycle.api.ts', 'lifecycleRoutes', 'grantline-lifecycle-api'],
+const API_FUNCTIONS: readonly (readonly [string, string, string, number])[] = [
+  ['functions/access/handlers/api.ts', 'accessRoutes', 'grantline-api', 29_000],
+  ['functions/monitoring/handlers/monitoring.api.ts', 'monitoringRoutes', 'grantline-monitoring-api', 29_000],
+  ['functions/lifecycle/handlers/lifecycle.api.ts', 'lifecycleRoutes', 'grantline-lifecycle-api', 15 * 60_000],
 ];
 
 const pathToFileUrl = (entry: string) => pathToFileURL(join(PROJECT_ROOT, entry)).href;
@@ -188,12 +188,12 @@ export async function startGrantline(options: LocalOptions = {}): Promise<LocalG
   const resumed = await resume(stepFunctions, clock);
 
   const apiRoutes: LocalRoute[] = [];
-  for (const [entry, routesExport, functionName] of API_FUNCTIONS) {
+  for (const [entry, routesExport, functionName, timeoutMs] of API_FUNCTIONS) {
     const handler = await importHandler(entry);
     const routes = ((await import(pathToFileUrl(entry))) as Record<string, Routes>)[routesExport]!;
     for (const key of Object.keys(routes)) {
       const [method, resource] = key.split(' ') as [string, string];
-      apiRoutes.push({ method, resource, handler: (event: APIGatewayProxyEvent) => track(handler(event, lambdaContext(functionName, 29_000)) as Promise<APIGatewayProxyResult>) });
+      apiRoutes.push({ method, resource, handler: (event: APIGatewayProxyEvent) => track(handler(event, lambdaContext(functionName, timeoutMs)) as Promise<APIGatewayProxyResult>) });
     }
   }
   const http: LocalHttpServer = await startHttpServer(

@@ -7,15 +7,14 @@
  * `npm run bench -- --only=<id>` selects. Set `defaultRun: false` for sections too slow for the
  * default run (~3 minutes in total).
  *
- * Planned (the lead):
- *   - review-10k:   review of 10,000 principals (IAM calls, CPU time). In-process servers expose
- *                   `server.iamCalls()` (SimulatedIamAccount.calls) and `server.local.iam` for seeding.
- *   - offboarding:  offboarding of 1000 grants under 10 TPS (achieved TPS / limit). Use
- *                   `ctx.startServer({ mode: 'inproc', iam: { throttle: { tps: 10 } } })`.
+ * review-10k and offboarding run the scenarios of local/scale.ts (shared with the end-to-end tests),
+ * which start their own in-process instance.
  */
 import { approve } from './approve.js';
 import { expiryScaled, expiryShort } from './expiry.js';
 import { latency } from './latency.js';
+import { offboarding } from './offboarding.js';
+import { review10k } from './review.js';
 import { rss } from './rss.js';
 import { throughput } from './throughput.js';
 import type { Section } from '../lib/types.js';
@@ -27,4 +26,6 @@ export const SECTIONS: readonly Section[] = [
   expiryShort, // 3b. revoke lateness, scale 1, PT5S
   throughput, // 4. sustained req/s for 30 s
   rss, // 5. server RSS after 1000 ACTIVE
+  review10k, // 6. access review of 10,000 principals: IAM calls, CPU
+  offboarding, // 7. offboarding 1000 grants at 10 TPS: duration, achieved TPS / limit
 ];

@@ -100,7 +100,8 @@ export class Operations extends Construct {
       monitoringApi: make('monitoringApi', 'Grantline API: anomalies and access reviews', { timeout: Duration.seconds(29), memorySize: 1024, environment: reviewEnv }),
       sweeper: make('sweeper', 'Grantline: finishes what the workflow did not', { timeout: Duration.minutes(4) }),
       offboard: make('offboard', 'Grantline: offboarding events', { timeout: Duration.minutes(15), memorySize: 512 }),
-      lifecycleApi: make('lifecycleApi', 'Grantline API: offboarding and kill switch', { timeout: Duration.seconds(29), memorySize: 512 }),
+      // API Gateway gives up after 29 s; the invocation goes on and finishes the offboarding.
+      lifecycleApi: make('lifecycleApi', 'Grantline API: offboarding and kill switch', { timeout: Duration.minutes(15), memorySize: 512 }),
     };
     this.functions = fns;
 

@@ -8,14 +8,23 @@ export class TokenBucket {
   #last: number | undefined;
 
   constructor(
-    readonly ratePerSecond: number,
-    readonly capacity: number = ratePerSecond,
+    public ratePerSecond: number,
+    public capacity: number = ratePerSecond,
     private readonly now: () => number = Date.now,
   ) {
     if (!(ratePerSecond > 0) || !(capacity >= 1)) {
       throw new RangeError('TokenBucket needs ratePerSecond > 0 and capacity >= 1');
     }
     this.#tokens = capacity;
+  }
+
+  /** Changes the limit from now on (benchmarks seed unthrottled, then throttle); the bucket starts full. */
+  setRate(ratePerSecond: number, capacity: number = ratePerSecond): void {
+    if (!(ratePerSecond > 0) || !(capacity >= 1)) throw new RangeError('TokenBucket needs ratePerSecond > 0 and capacity >= 1');
+    this.ratePerSecond = ratePerSecond;
+    this.capacity = capacity;
+    this.#tokens = capacity;
+    this.#last = undefined;
   }
 
   /** Takes one token if there is one; false means the call is throttled. */

@@ -123,7 +123,9 @@ export class MemoryRequestStore implements RequestStore {
         matches = all.filter((r) => r.requester === query.requester).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
         break;
       case 'principal':
-        matches = all.filter((r) => r.principal === query.principal).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+        matches = all
+          .filter((r) => r.principal === query.principal && (query.createdSince === undefined || r.createdAt >= query.createdSince))
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
         break;
       case 'createdSince':
         matches = all.filter((r) => r.createdAt >= query.since).sort((a, b) => b.createdAt.localeCompare(a.createdAt));

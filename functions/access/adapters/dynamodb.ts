@@ -169,7 +169,14 @@ export class DynamoRequestStore implements RequestStore {
       query.by === 'requester'
         ? { ...common, IndexName: 'byRequester', KeyConditionExpression: 'requester = :v', ExpressionAttributeValues: { ':v': query.requester } }
         : query.by === 'principal'
-          ? { ...common, IndexName: 'byPrincipal', KeyConditionExpression: 'principal = :v', ExpressionAttributeValues: { ':v': query.principal } }
+          ? query.createdSince
+            ? {
+                ...common,
+                IndexName: 'byPrincipal',
+                KeyConditionExpression: 'principal = :v AND createdAt >= :since',
+                ExpressionAttributeValues: { ':v': query.principal, ':since': query.createdSince },
+              }
+            : { ...common, IndexName: 'byPrincipal', KeyConditionExpression: 'principal = :v', ExpressionAttributeValues: { ':v': query.principal } }
           : query.expiresBefore
             ? {
                 ...common,

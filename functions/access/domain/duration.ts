@@ -7,6 +7,17 @@ const SHORT = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
 export const MAX_DURATION_SECONDS = 12 * 3600;
 
+/**
+ * A request can hold access at most this long after it was created: the longest approval window
+ * plus the longest grant (both capped at MAX_DURATION_SECONDS), and an hour for retries. Reads of a
+ * principal's holders look back this far instead of over its whole history.
+ */
+export const HOLDING_HORIZON_SECONDS = 2 * MAX_DURATION_SECONDS + 3600;
+
+export function holdingHorizon(at: Date): string {
+  return new Date(at.getTime() - HOLDING_HORIZON_SECONDS * 1000).toISOString();
+}
+
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed === 'P' || trimmed === 'PT') return undefined;

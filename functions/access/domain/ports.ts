@@ -35,7 +35,8 @@ export interface Page<T> {
 export type RequestQuery =
   | { readonly by: 'requester'; readonly requester: string }
   | { readonly by: 'status'; readonly status: Status; readonly expiresBefore?: string }
-  | { readonly by: 'principal'; readonly principal: string }
+  /** Newest first; `createdSince` bounds the history read (holders of access are at most a day old). */
+  | { readonly by: 'principal'; readonly principal: string; readonly createdSince?: string }
   /** Every request created at or after `since`, in no particular order (a scan: reviews only, never per request). */
   | { readonly by: 'createdSince'; readonly since: string };
 

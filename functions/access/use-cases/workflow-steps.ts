@@ -1,3 +1,4 @@
+import { holdingHorizon } from '../domain/duration.js';
 import { IamPermanentError, NotFoundError } from '../domain/errors.js';
 import { holdersToKeepFor, planGrant, planRevoke } from '../domain/grant-plan.js';
 import {
@@ -139,7 +140,7 @@ async function otherHolders(deps: AccessDeps, state: AccessRequest): Promise<Acc
   const holders: AccessRequest[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await deps.requests.query({ by: 'principal', principal: state.principal }, { limit: 100, nextToken });
+    const page = await deps.requests.query({ by: 'principal', principal: state.principal, createdSince: holdingHorizon(deps.clock()) }, { limit: 100, nextToken });
     holders.push(...page.items.filter((r) => r.id !== state.id && (r.status === 'ACTIVE' || r.status === 'REVOKE_FAILED')));
     nextToken = page.nextToken;
   } while (nextToken);

@@ -1,3 +1,5 @@
+import { holdingHorizon } from '../../access/domain/duration.js';
+import { INLINE_POLICY_PREFIX } from '../../access/domain/grant-plan.js';
 import { ConcurrentWriteError, ForbiddenError } from '../../access/domain/errors.js';
 import type { AccessDeps, Page, PageRequest } from '../../access/domain/ports.js';
 import type { AccessRequest, AuditRecord, Caller } from '../../access/domain/types.js';
@@ -48,11 +50,18 @@ type Deps = Pick<MonitoringDeps, 'audit' | 'requests' | 'alerts' | 'remediator' 
 
 const PAGE = 100;
 
-async function requestsOf(deps: Pick<AccessDeps, 'requests'>, principal: string): Promise<AccessRequest[]> {
+/** `<principal>|inline|grantline-<id>` → `<id>`. */
+function inlineRequestId(key: string): string | undefined {
+  const name = key.split('|inline|')[1];
+  return name?.startsWith(INLINE_POLICY_PREFIX) ? name.slice(INLINE_POLICY_PREFIX.length) : undefined;
+}
+
+/** The principal's requests that can have held access at `eventTime` (created within the holding horizon before it). */
+async function requestsOf(deps: Pick<AccessDeps, 'requests'>, principal: string, eventTime: Date): Promise<AccessRequest[]> {
   const all: AccessRequest[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await deps.requests.query({ by: 'principal', principal }, { limit: PAGE, nextToken });
+    const page = await deps.requests.query({ by: 'principal', principal, createdSince: holdingHorizon(eventTime) }, { limit: PAGE, nextToken });
     all.push(...page.items);
     nextToken = page.nextToken;
   } while (nextToken);
@@ -74,9 +83,17 @@ export async function checkCloudTrailEvent(deps: Deps, event: CloudTrailEvent, s
   const grantline = isGrantlineActor(detail.userIdentity, settings.grantlineRoles);
   const byPrincipal = new Map<string, Promise<AccessRequest[]>>();
   const lookup = (principal: string) => {
-    if (!byPrincipal.has(principal)) byPrincipal.set(principal, requestsOf(deps, principal));
+    if (!byPrincipal.has(principal)) byPrincipal.set(principal, requestsOf(deps, principal, new Date(detail.eventTime)));
     return byPrincipal.get(principal)!;
   };
+
+  // Grantline's own inline policy names its request: one read instead of the principal's history.
+  const ownId = grantline && observed?.grant ? inlineRequestId(observed.grant.key) : undefined;
+  if (ownId && observed) {
+    const own = (await deps.audit.latest(ownId))?.state;
+    const fast = own ? classifyChange(event, observed, { grantlineRoles: settings.grantlineRoles, requests: [own] }) : undefined;
+    if (fast?.verdict === 'grantline-grant') return { outcome: 'normal', eventId, requestId: fast.requestId };
+  }
 
   const targetRequests = observed?.grant ? await lookup(observed.grant.principal) : [];
   const verdict = observed ? classifyChange(event, observed, { grantlineRoles: settings.grantlineRoles, requests: targetRequests }) : undefined;
