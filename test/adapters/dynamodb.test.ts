@@ -217,6 +217,19 @@ describe('DynamoRequestStore', () => {
 
     expect(ddbMock).toHaveReceivedCommandWith(QueryCommand, { IndexName: 'byPrincipal', ExpressionAttributeValues: { ':v': 'arn:aws:iam::000000000000:role/ops' } });
   });
+
+  it('bounds a principal query by creation time when asked, newest first', async () => {
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+
+    await store.query({ by: 'principal', principal: 'arn:aws:iam::000000000000:role/ops', createdSince: '2030-01-14T11:00:00.000Z' }, { limit: 100 });
+
+    expect(ddbMock).toHaveReceivedCommandWith(QueryCommand, {
+      IndexName: 'byPrincipal',
+      KeyConditionExpression: 'principal = :v AND createdAt >= :since',
+      ExpressionAttributeValues: { ':v': 'arn:aws:iam::000000000000:role/ops', ':since': '2030-01-14T11:00:00.000Z' },
+      ScanIndexForward: false,
+    });
+  });
 });
 
 describe('page tokens', () => {
