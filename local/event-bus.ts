@@ -38,7 +38,7 @@ export class LocalEventBus {
   private readonly pending = new Set<Promise<unknown>>();
   readonly events: BusEvent[] = [];
   readonly deliveries: Delivery[] = [];
-  private readonly keep = 5_000;
+  private readonly keep = 1_000;
 
   constructor(
     private readonly account: string,

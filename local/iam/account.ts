@@ -1,7 +1,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import type { Tag } from '@aws-sdk/client-iam';
 import { AWS_MANAGED_POLICIES, parsePolicyDocument, policySize, toPolicyText } from './documents.js';
-import { entityAlreadyExists, invalidInput, limitExceeded, noSuchEntity, validationError } from './errors.js';
+import { deleteConflict, entityAlreadyExists, invalidInput, limitExceeded, noSuchEntity, validationError } from './errors.js';
 import { sortedBy } from './pagination.js';
 import { SavedIamAccount } from './state.js';
 import { TokenBucket } from './throttle.js';
@@ -395,6 +395,17 @@ export class SimulatedIamAccount {
 
   ensureGroup(groupName: string): GroupEntity {
     return this.#groups.get(groupName.toLowerCase()) ?? this.createGroup(groupName);
+  }
+
+  /** As IAM's DeleteUser: refused while the user still has policies or groups (DeleteConflict). */
+  deleteUser(userName: string): void {
+    const user = this.#user(userName);
+    if (user.attachedPolicies.size > 0 || user.inlinePolicies.size > 0 || user.groups.size > 0) {
+      throw deleteConflict('Cannot delete entity, must remove policies and groups first.');
+    }
+    this.#users.delete(user.key);
+    this.#sorted.users = undefined;
+    this.#changed();
   }
 
   // --- managed policy attachments ----------------------------------------------------------

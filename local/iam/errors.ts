@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  DeleteConflictException,
   EntityAlreadyExistsException,
   IAMServiceException,
   InvalidInputException,
@@ -17,6 +18,9 @@ export const noSuchEntity = (message: string) =>
 
 export const entityAlreadyExists = (message: string) =>
   new EntityAlreadyExistsException({ message, $metadata: metadata(409) });
+
+export const deleteConflict = (message: string) =>
+  new DeleteConflictException({ message, $metadata: metadata(409) });
 
 export const limitExceeded = (message: string) =>
   new LimitExceededException({ message, $metadata: metadata(409) });

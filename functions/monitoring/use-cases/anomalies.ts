@@ -56,6 +56,37 @@ function inlineRequestId(key: string): string | undefined {
   return name?.startsWith(INLINE_POLICY_PREFIX) ? name.slice(INLINE_POLICY_PREFIX.length) : undefined;
 }
 
+/**
+ * The request that explains Grantline's own change, read as cheaply as possible: the request named
+ * by a `grantline-<id>` inline policy, else the principal's requests newest first, a page at a
+ * time, stopping at the first that planned this object.
+ */
+async function explainingRequest(
+  deps: Pick<AccessDeps, 'audit' | 'requests'>,
+  event: CloudTrailEvent,
+  observed: ObservedChange,
+  grantlineRoles: ReadonlySet<string>,
+): Promise<string | undefined> {
+  const explain = (requests: readonly AccessRequest[]) => {
+    const verdict = classifyChange(event, observed, { grantlineRoles, requests });
+    return verdict.verdict === 'grantline-grant' ? verdict.requestId : undefined;
+  };
+  const ownId = inlineRequestId(observed.grant!.key);
+  if (ownId) {
+    const own = (await deps.audit.latest(ownId))?.state;
+    return own ? explain([own]) : undefined;
+  }
+  const since = holdingHorizon(new Date(event.detail.eventTime));
+  let nextToken: string | undefined;
+  do {
+    const page = await deps.requests.query({ by: 'principal', principal: observed.grant!.principal, createdSince: since }, { limit: 25, nextToken });
+    const found = explain(page.items);
+    if (found) return found;
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
+}
+
 /** The principal's requests that can have held access at `eventTime` (created within the holding horizon before it). */
 async function requestsOf(deps: Pick<AccessDeps, 'requests'>, principal: string, eventTime: Date): Promise<AccessRequest[]> {
   const all: AccessRequest[] = [];
@@ -87,12 +118,11 @@ export async function checkCloudTrailEvent(deps: Deps, event: CloudTrailEvent, s
     return byPrincipal.get(principal)!;
   };
 
-  // Grantline's own inline policy names its request: one read instead of the principal's history.
-  const ownId = grantline && observed?.grant ? inlineRequestId(observed.grant.key) : undefined;
-  if (ownId && observed) {
-    const own = (await deps.audit.latest(ownId))?.state;
-    const fast = own ? classifyChange(event, observed, { grantlineRoles: settings.grantlineRoles, requests: [own] }) : undefined;
-    if (fast?.verdict === 'grantline-grant') return { outcome: 'normal', eventId, requestId: fast.requestId };
+  // The usual case, Grantline's own change, is settled without reading the principal's history:
+  // its inline policy names the request, and otherwise the request is among the newest.
+  if (grantline && observed?.grant) {
+    const explained = await explainingRequest(deps, event, observed, settings.grantlineRoles);
+    if (explained) return { outcome: 'normal', eventId, requestId: explained };
   }
 
   const targetRequests = observed?.grant ? await lookup(observed.grant.principal) : [];
