@@ -2,35 +2,60 @@ import { offboardingScenario } from '../../local/scale.js';
 import { fmt } from '../lib/stats.js';
 import type { Section } from '../lib/types.js';
 
+const GRANTS = 1000;
+const PENDING = 5;
 const LIMIT_TPS = 10;
+// Not faster: the SDK's retry backoff after a throttle waits in real time (up to 1 s), which counts SCALE× in
+// local time; at scale 20 the IAM phase stretched to 110-140 s, at scale 10 it stays within ~10% of the floor.
+const SCALE = 10;
 
-/** Offboarding of one principal with 1000 grants under an IAM throttle. */
+/** 7. Offboarding of one principal with 1000 grants under an IAM throttle. */
 export const offboarding: Section = {
   id: 'offboarding',
-  title: 'offboarding 1000 grants, IAM throttled at 10 TPS',
+  title: `offboarding ${GRANTS} grants, IAM throttled at ${LIMIT_TPS} TPS`,
   method:
-    'In-process local mode at time scale 1: at higher scales the local overhead (about 10 s of CPU per 1000 grants: SDK, dynalite, the workflow) is multiplied into local time and hides the IAM pacing. ' +
-    'alice holds 1000 ACTIVE grants, each its own inline policy (bulk-inline entitlement; IAM\'s inline size quota raised for the run), and 5 pending requests; ' +
-    'the simulated IAM is then throttled to 10 calls per second (burst 10) and carol calls POST /offboarding. Duration is the operation\'s own (local time); ' +
-    'the floor is 99 s (1000 calls at 10/s after a burst of 10). One run: it takes about two minutes.',
+    `In-process local mode at time scale ${SCALE}. alice requests ${GRANTS} bulk-inline grants through the API with IAM unthrottled (each grant is its own inline policy, ` +
+    `so every revoke is its own IAM call; IAM's aggregate inline size quota of 2,048 characters per user, which would stop one principal at ~10 such grants, is lifted for the run) ` +
+    `and ${PENDING} prod-deploy requests that wait for approval. Then the simulated IAM admits ${LIMIT_TPS} calls per second of local time (burst ${LIMIT_TPS}) and carol calls POST /offboarding. ` +
+    `The IAM phase runs from the first to the last IAM call of the operation (a middleware on the functions' IAM client, local clock); achieved TPS = successful calls / that phase. ` +
+    `The operation's own duration is local time too, but its DynamoDB work (two audited writes per request on the in-process dynalite, about 10 s real here) is real time × ${SCALE}.`,
   defaultRun: true,
   async run(ctx) {
-    const grants = ctx.quick ? 100 : 1000;
+    const grants = ctx.quick ? GRANTS / 10 : GRANTS;
     ctx.log(`offboarding: seeding ${grants} grants…`);
-    const r = await offboardingScenario({ grants, pending: 5, tps: LIMIT_TPS, timeScale: 1 });
-    const seconds = (r.result['durationMs'] as number) / 1000;
-    const attempts = Object.entries(r.iamCalls).filter(([k]) => k !== 'ListUserPoliciesCommand').reduce((a, [, v]) => a + v, 0);
-    const achieved = grants / seconds;
+    const r = await offboardingScenario({ grants, pending: PENDING, tps: LIMIT_TPS, timeScale: SCALE });
+    const phaseS = (r.iam.lastAt - r.iam.firstAt) / 1000;
+    const achieved = r.iam.succeeded / phaseS;
+    const floorS = (r.iam.succeeded - r.burst) / r.tps;
+    const attempts = Object.values(r.iamCalls).reduce((a, b) => a + b, 0);
     const counts = r.result['counts'] as Record<string, number>;
+    const lost = counts['FAILED']! > 0 || counts['REVOKED'] !== grants || r.leftInIam > 0 || r.activeAfter > 0;
     return {
       rows: [
-        { kind: 'value', metric: `offboarding duration (local time), ${grants} grants`, value: `${fmt(seconds)} s`, note: `${fmt(r.realMs / 1000)} s real at scale ${r.timeScale}; target < 120 s` },
+        {
+          kind: 'value',
+          metric: 'operation duration (durationMs, local time)',
+          value: `${fmt(r.result['durationMs'] / 1000)} s`,
+          n: grants,
+          note: `${fmt(r.realMs / 1000)} s real at scale ${SCALE}: local DynamoDB work counts ${SCALE}×`,
+        },
+        { kind: 'value', metric: 'IAM phase, first → last IAM call (local time)', value: `${fmt(phaseS)} s`, note: `floor ${fmt(floorS)} s (${r.iam.succeeded} calls after a burst of ${r.burst}); target < 120 s` },
         { kind: 'value', metric: 'achieved IAM TPS / limit', value: `${fmt(achieved)} / ${LIMIT_TPS} = ${fmt(achieved / LIMIT_TPS)}` },
-        { kind: 'value', metric: 'IAM attempts (throttled ones included)', value: `${attempts} for ${grants} objects; ${r.result['throttled']} throttled after SDK retries` },
-        { kind: 'value', metric: 'outcomes', value: `${counts['REVOKED']} revoked, ${counts['CANCELLED']} cancelled, ${counts['FAILED']} failed; ${r.leftInIam} left in IAM; verified ${r.result['verified']}` },
-        { kind: 'value', metric: 'seeding (1000 auto-approved grants over HTTP)', value: `${fmt(r.seedMs / 1000)} s real` },
+        {
+          kind: 'value',
+          metric: 'IAM calls',
+          value: `${r.iam.succeeded} succeeded of ${attempts} that reached IAM (${Object.entries(r.iamCalls).map(([k, v]) => `${k.replace(/Command$/, '')} ${v}`).join(', ')})`,
+          note: `${attempts - r.iam.succeeded} throttled by IAM; ${r.result['throttled']} still throttled after the SDK's retry, retried by the operation`,
+        },
+        {
+          kind: 'value',
+          metric: 'outcomes',
+          value: `${counts['REVOKED']} REVOKED, ${counts['CANCELLED']} CANCELLED, ${counts['FAILED']} FAILED, ${counts['SKIPPED']} SKIPPED`,
+          note: `afterwards: ${r.activeAfter} ACTIVE, ${r.revokedAfter} REVOKED, ${r.cancelledAfter} CANCELLED; ${r.leftInIam} grantline-* inline policies left on alice; verified ${r.result['verified']}`,
+        },
+        { kind: 'value', metric: `seeding ${grants} ACTIVE grants through the API, unthrottled`, value: `${fmt(r.seedMs / 1000)} s real` },
       ],
-      notes: counts['FAILED'] || r.leftInIam ? [`LOST REVOKES: ${counts['FAILED']} failed, ${r.leftInIam} inline policies left`] : [],
+      notes: lost ? [`offboarding: LOST REVOKES: ${counts['FAILED']} failed, ${r.activeAfter} still ACTIVE, ${r.leftInIam} inline policies left`] : [],
     };
   },
 };

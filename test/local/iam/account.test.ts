@@ -67,6 +67,21 @@ describe('SimulatedIamAccount', () => {
       expect(account.ensureGroup('g').name).toBe('g');
     });
 
+    it('deletes a user only once it holds no policies and no groups, as IAM does', () => {
+      const account = new SimulatedIamAccount();
+      account.createUser('leaver');
+      account.createGroup('g');
+      account.addUserToGroup('leaver', 'g');
+
+      expect(() => account.deleteUser('leaver')).toThrow(expect.objectContaining({ name: 'DeleteConflictException' }));
+      account.removeUserFromGroup('leaver', 'g');
+      account.deleteUser('Leaver');
+
+      expect(account.findUser('leaver')).toBeUndefined();
+      expect(account.users()).toEqual([]);
+      expect(() => account.deleteUser('leaver')).toThrow(expect.objectContaining({ name: 'NoSuchEntityException' }));
+    });
+
     it('attaches by identity kind', () => {
       const account = new SimulatedIamAccount();
       account.createUser('u');
