@@ -265,7 +265,7 @@ const DRIFT: readonly { readonly on: 'user' | 'role'; readonly plant: (iam: Simu
 
 /**
  * Seeds an account the way a real one looks, then plants what a review must find. Every user is
- * in one to three of 24 team groups (read-only policies, some inline ones), a third also have
+ * in one or two of 24 team groups (read-only policies, some inline ones), a third also have
  * IAMReadOnlyAccess and a fifth an inline policy of their own; half the roles have
  * AmazonS3ReadOnlyAccess, a quarter an inline policy, and 30 are service-linked with admin-like
  * inline policies (skipped by the review). Planted: `drift` principals holding power outside

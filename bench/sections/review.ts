@@ -15,7 +15,7 @@ export const review10k: Section = {
   title: 'access review, 10,000 principals',
   method:
     `In-process local mode (startGrantline, scale 1). The simulated account is seeded directly (local/scale.ts seedReviewAccount): ` +
-    `${USERS.toLocaleString('en')} users and ${ROLES.toLocaleString('en')} roles; every user in one to three of 24 team groups, a third with IAMReadOnlyAccess, a fifth with an inline policy; ` +
+    `${USERS.toLocaleString('en')} users and ${ROLES.toLocaleString('en')} roles; every user in one or two of 24 team groups, a third with IAMReadOnlyAccess, a fifth with an inline policy; ` +
     `half the roles with AmazonS3ReadOnlyAccess, a quarter with an inline policy, 30 service-linked. Planted: ${DRIFT} principals with power outside Grantline ` +
     `(AdministratorAccess, admin groups, admin-like inline policies, PowerUserAccess/IAMFullAccess on roles, the catalog's ReadOnlyAccess or prod-admins without a request), ` +
     `${LEFTOVERS} with a leftover grantline-<id> inline policy, ${MISSING} catalog users deleted; alice holds two live grants (managed and inline). ` +
