@@ -25,6 +25,9 @@ export const MONITORING_FUNCTIONS = {
 /** What the EventBridge schedules do in AWS (infra): every 5 minutes and daily, here divided by the time scale. */
 export const SCHEDULES = { sweepMinutes: 5, reviewMinutes: 24 * 60 } as const;
 
+/** Node fires longer timers at once (TimeoutOverflowWarning): a slowed-down clock waits this long at most. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const watched: ReadonlySet<string> = new Set(WATCHED_IAM_EVENTS);
 const failedStatuses: ReadonlySet<string> = new Set(FAILED_EXECUTION_STATUSES);
 
@@ -116,7 +119,7 @@ export class LocalMonitoring {
     const timer = setInterval(() => {
       if (this.stopped || this.running.has(name)) return;
       void run().catch(() => undefined);
-    }, Math.max(50, ms));
+    }, Math.min(MAX_TIMER_MS, Math.max(50, ms)));
     timer.unref();
     this.timers.push(timer);
   }
