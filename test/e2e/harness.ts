@@ -11,6 +11,8 @@ export interface Harness {
   request(who: string, body: Json): Promise<Json>;
   waitFor(id: string, statuses: string[], timeoutMs?: number): Promise<Json>;
   can(user: string, action: string, resource?: string): Promise<string>;
+  /** Whether an alert about `requestId` of `type` was sent within `timeoutMs` (alerts follow the commit they are about). */
+  alerted(requestId: string, type: string, timeoutMs?: number): Promise<boolean>;
 }
 
 /** Local mode in this process on a random port, driven over real HTTP. */
@@ -46,6 +48,11 @@ export async function startHarness(options: LocalOptions = {}): Promise<Harness>
         if (Date.now() > until) throw new Error(`request ${id} is ${status}, expected ${statuses.join('|')}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+    },
+    alerted: async (requestId, type, timeoutMs = 2_000) => {
+      const sent = () => local.alerts.messages.some((m) => m.message['requestId'] === requestId && m.message['type'] === type);
+      for (const until = Date.now() + timeoutMs; !sent() && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+      return sent();
     },
     can: async (user, action, resource = '*') => {
       const r = await call('carol', 'POST', '/local/iam/simulate', { principal: arn(user), action, resource });

@@ -89,7 +89,7 @@ describe('the whole lifecycle over HTTP, local mode', () => {
     expect(failed.failure.error).toBe('IamPermanentError');
     const user = await h.call(null, 'GET', '/local/iam/users/alice');
     expect(user.json['attachedPolicies']).not.toContain('arn:aws:iam::000000000000:policy/does-not-exist');
-    expect(h.local.alerts.messages.some((m) => m.message['requestId'] === req.id && m.message['type'] === 'GrantFailed')).toBe(true);
+    expect(await h.alerted(req.id, 'GrantFailed')).toBe(true);
   });
 
   it('ends in REVOKE_FAILED and alerts when IAM keeps refusing the revoke', async () => {
@@ -111,7 +111,7 @@ describe('the whole lifecycle over HTTP, local mode', () => {
       await h.call('alice', 'POST', `/requests/${req.id}/revoke`, {});
       const failed = await h.waitFor(req.id, ['REVOKE_FAILED'], 15_000);
       expect(failed.failure.error).toBe('IamPermanentError');
-      expect(h.local.alerts.messages.some((m) => m.message['requestId'] === req.id && m.message['type'] === 'RevokeFailed')).toBe(true);
+      expect(await h.alerted(req.id, 'RevokeFailed')).toBe(true);
     } finally {
       iam.middlewareStack.remove(name);
     }

@@ -33,8 +33,9 @@ describe('sweeper', () => {
     const marked = await h.waitFor(req.id, ['REVOKE_FAILED'], 5_000);
     expect(marked.failure).toMatchObject({ error: 'Test' });
     expect(await h.can('alice', 's3:GetObject', 'arn:aws:s3:::prod/x')).toBe('allowed');
+    expect(await h.alerted(req.id, 'RevokeFailed')).toBe(true);
     const alerts = (await h.call(null, 'GET', '/local/notifications')).json['alerts'] as Json[];
-    expect(alerts.some((a) => a.message.requestId === req.id && a.message.type === 'RevokeFailed')).toBe(true);
+    expect(alerts.some((a) => a.message.requestId === req.id && a.subject.startsWith('ALERT'))).toBe(true);
 
     // Expiry (10 virtual minutes) plus the sweeper's grace: a few real seconds at this scale.
     const ended = await h.waitFor(req.id, ['REVOKED', 'EXPIRED'], 10_000);
